@@ -1,0 +1,151 @@
+"""Old entries: find them as PyBlosxom's walk did, and read them as its entry parsers did."""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+# Extension -> the parser PyBlosxom used. The plugin readers (.md, .rst) ignore a #parser line.
+ENTRY_EXTENSIONS = {".txt": None, ".md": "markdown", ".mkd": "markdown", ".markdown": "markdown", ".rst": "rest"}
+
+# Our own front matter keys: an old metadata line with one of these names is renamed, not obeyed.
+_RESERVED = {"title", "date", "format", "draft", "summary", "slug", "category"}
+
+
+@dataclass
+class OldEntry:
+    source: Path
+    category: str                      # 'openstack/havana', or '' at the top of the data folder
+    slug: str                          # the file name without its extension, exactly
+    title: str
+    date: datetime
+    tags: list[str]
+    fields: dict                       # other metadata lines, in file order
+    body: str
+    body_format: str                   # 'markdown' or 'html'
+
+    @property
+    def id(self) -> str:
+        return f"{self.category}/{self.slug}" if self.category else self.slug
+
+
+def find_entry_files(datadir: Path, *, skip_dirs: set[Path], ignore_directories, report) -> list[Path]:
+    """Entry files in a stable order. Dot-folders, symlinked folders, the comments folder and folders
+    ending with an `ignore_directories` item are not walked, like PyBlosxom's tools.walk."""
+    if isinstance(ignore_directories, str):
+        ignore_directories = [ignore_directories]
+    ignore = (re.compile(r".*?(" + "|".join(re.escape(i) for i in ignore_directories) + r")$")
+              if ignore_directories else None)
+    found = []
+    for root, dirs, files in os.walk(datadir):
+        keep = []
+        for name in sorted(dirs):
+            full = Path(root, name)
+            if name.startswith(".") or full.resolve() in skip_dirs or (ignore and ignore.match(str(full))):
+                continue
+            if full.is_symlink():
+                report.skip(full, "symlinked folder: PyBlosxom did not follow it either")
+                continue
+            keep.append(name)
+        dirs[:] = keep
+        for name in sorted(files):
+            full = Path(root, name)
+            if full.suffix in ENTRY_EXTENSIONS and full.is_file():
+                found.append(full)
+    return found
+
+
+def read_entry(path: Path, datadir: Path, *, when: datetime, config: dict, tags_separator: str,
+               report) -> OldEntry | None:
+    relative = path.relative_to(datadir)
+    lines = _readlines(_decode(path, config.get("blog_encoding", "utf-8"), report))
+    if not lines:
+        report.skip(path, "empty file: PyBlosxom showed it with no title and no body")
+        return None
+    title = lines.pop(0).strip()
+    meta: dict[str, str] = {}
+    number = 1
+    while lines and lines[0].startswith("#"):
+        line = lines.pop(0)
+        number += 1
+        key, _, value = line[1:].strip().partition(" ")
+        key, value = key.strip(), value.strip() or "1"
+        if line[1:2] in (" ", "\t", "#"):
+            report.warn(path, f"line {number} {line.strip()!r} looks like a Markdown heading, but PyBlosxom "
+                              f"read it as metadata ({key}: {value}); imported the same way")
+        if not key:
+            continue
+        meta[key] = value
+    parser = ENTRY_EXTENSIONS[path.suffix] or str(meta.get("parser", config.get("parser", "plain"))).lower()
+    body, body_format = _convert("".join(lines), parser, path, config, report)
+    if path.suffix == ".txt" and "title" in meta:
+        title = meta.pop("title")         # the core .txt reader let a #title line overwrite line 1
+    tags = _split_tags(meta.pop("tags", ""), tags_separator)
+    meta.pop("parser", None)
+    fields = {}
+    for key, value in meta.items():
+        if key == "nocomments":
+            fields[key] = True
+        elif key in _RESERVED:
+            report.warn(path, f"metadata #{key} kept as pyblosxom_{key}: '{key}' means something else here")
+            fields["pyblosxom_" + key] = value
+        else:
+            fields[key] = value
+    category = relative.parent.as_posix()
+    return OldEntry(source=path, category="" if category == "." else category, slug=path.stem, title=title,
+                    date=when, tags=tags, fields=fields, body=body, body_format=body_format)
+
+
+def _decode(path: Path, encoding: str, report) -> str:
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        report.warn(path, f"not valid {encoding}; read as Latin-1, check its accents")
+        text = data.decode("latin-1")
+    return text.removeprefix("\ufeff")
+
+
+def _readlines(text: str) -> list[str]:
+    """Python 2's readlines(): split after each '\\n' only, keeping '\\r' and other line breaks in place."""
+    return io.StringIO(text, newline="\n").readlines() if text else []
+
+
+def _split_tags(line: str, separator: str) -> list[str]:
+    tags: list[str] = []
+    for tag in (t.strip() for t in line.split(separator)):
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _convert(body: str, parser: str, path: Path, config: dict, report) -> tuple[str, str]:
+    """The body as we store it: Markdown stays Markdown; everything PyBlosxom emitted as HTML is HTML."""
+    if parser == "markdown":
+        return body, "markdown"
+    if parser in ("rest", "rst"):
+        return _rest_to_html(body, path, config, report), "html"
+    if parser != "plain":
+        report.warn(path, f"unknown parser '{parser}'; body kept as raw HTML, as PyBlosxom did without it")
+    return body, "html"
+
+
+def _rest_to_html(body: str, path: Path, config: dict, report) -> str:
+    try:
+        from docutils.core import publish_parts
+    except ImportError:
+        report.warn(path, "reStructuredText, but docutils is not installed: imported as preformatted text "
+                          "(pip install docutils, then import again)")
+        return "<pre>" + html.escape(body) + "</pre>\n"
+    # The rst_parser plugin's settings, so headings come out at the same levels; no file inclusion,
+    # as the importer should read nothing but the old blog.
+    settings = {"initial_header_level": config.get("reST_initial_header_level", 1),
+                "doctitle_xform": config.get("reST_transform_doctitle", 1),
+                "syntax_highlight": "short", "file_insertion_enabled": False,
+                "warning_stream": io.StringIO()}
+    return publish_parts(body, writer_name="html", settings_overrides=settings)["body"]
