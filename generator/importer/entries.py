@@ -138,6 +138,7 @@ def _convert(body: str, parser: str, path: Path, config: dict, report) -> tuple[
 def _rest_to_html(body: str, path: Path, config: dict, report) -> str:
     try:
         from docutils.core import publish_parts
+        from docutils.writers.html4css1 import Writer    # what writer_name="html" meant to PyBlosxom
     except ImportError:
         report.warn(path, "reStructuredText, but docutils is not installed: imported as preformatted text "
                           "(pip install docutils, then import again)")
@@ -148,4 +149,4 @@ def _rest_to_html(body: str, path: Path, config: dict, report) -> str:
                 "doctitle_xform": config.get("reST_transform_doctitle", 1),
                 "syntax_highlight": "short", "file_insertion_enabled": False,
                 "warning_stream": io.StringIO()}
-    return publish_parts(body, writer_name="html", settings_overrides=settings)["body"]
+    return publish_parts(body, writer=Writer(), settings_overrides=settings)["body"]
