@@ -1,0 +1,130 @@
+"""config.yaml: the site's settings, with defaults. An unknown key is an error that names it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import BlogError
+
+CONFIG_NAME = "config.yaml"
+
+
+@dataclass(frozen=True)
+class RelatedSettings:
+    count: int = 6
+    ignore_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = "My blog"
+    tagline: str = ""
+    author: str = ""
+    base_url: str = "http://localhost:8000/"
+    timezone: str = "UTC"
+    language: str = "en"
+    posts_per_page: int = 10
+    feed_size: int = 20
+    recent_comments: int = 50
+    related: RelatedSettings = field(default_factory=RelatedSettings)
+    theme: str = "default"
+    date_format: str = "%a, %d %b %Y"
+    time_format: str = "%H:%M"
+    pyblosxom_urls: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url without its trailing slash: '' or '/blog'."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    def absolute(self, url: str) -> str:
+        """Site-relative '/a/b.html' to 'https://host/base/a/b.html'."""
+        return self.base_url.rstrip("/") + url
+
+    def fingerprint(self) -> str:
+        data = json.dumps(asdict(self), sort_keys=True, default=list)
+        return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+_TYPES = {
+    "title": str, "tagline": str, "author": str, "base_url": str, "timezone": str, "language": str,
+    "posts_per_page": int, "feed_size": int, "recent_comments": int, "theme": str,
+    "date_format": str, "time_format": str, "pyblosxom_urls": bool,
+}
+_RELATED_KEYS = {"count": int, "ignore_tags": list}
+
+
+def _check(value, kind, key, path):
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise BlogError(f"'{key}' must be a whole number of 1 or more, not {value!r}", path)
+    if kind is str and not isinstance(value, str):
+        raise BlogError(f"'{key}' must be text, not {value!r}", path)
+    if kind is bool and not isinstance(value, bool):
+        raise BlogError(f"'{key}' must be true or false, not {value!r}", path)
+    if kind is list and not isinstance(value, list):
+        raise BlogError(f"'{key}' must be a list, such as [tag-one, tag-two]", path)
+    return value
+
+
+def load_config(site_dir: Path) -> Config:
+    path = site_dir / CONFIG_NAME
+    if not path.is_file():
+        raise BlogError(f"no {CONFIG_NAME} here; run 'blog init {site_dir}' to start a site", path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else None
+        raise BlogError(f"this is not valid YAML ({e.problem}); fix the syntax", path, line) from None
+    except UnicodeDecodeError:
+        raise BlogError("this file is not UTF-8 text; save it as UTF-8", path) from None
+    if not isinstance(raw, dict):
+        raise BlogError("the config must be a mapping of keys to values", path)
+    return config_from_mapping(raw, path)
+
+
+def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
+    values = {}
+    for key, value in raw.items():
+        if key == "related":
+            values["related"] = _related(value, path)
+        elif key in _TYPES:
+            values[key] = _check(value, _TYPES[key], key, path)
+        else:
+            known = ", ".join(sorted([*_TYPES, "related"]))
+            raise BlogError(f"unknown config key '{key}'; the keys are: {known}", path)
+    config = Config(**values)
+    try:
+        config.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BlogError(f"unknown timezone '{config.timezone}'; use an IANA name such as "
+                        "Australia/Sydney or UTC", path) from None
+    scheme = urlsplit(config.base_url).scheme
+    if scheme not in ("http", "https"):
+        raise BlogError(f"base_url must start with http:// or https://, not {config.base_url!r}", path)
+    if not config.base_url.endswith("/"):
+        config = Config(**{**values, "base_url": config.base_url + "/"})
+    return config
+
+
+def _related(value, path) -> RelatedSettings:
+    if value is None:
+        return RelatedSettings()
+    if not isinstance(value, dict):
+        raise BlogError("'related' must be a mapping with 'count' and 'ignore_tags'", path)
+    for key, item in value.items():
+        if key not in _RELATED_KEYS:
+            raise BlogError(f"unknown config key 'related.{key}'; the keys are: count, ignore_tags", path)
+        _check(item, _RELATED_KEYS[key], f"related.{key}", path)
+    ignore = tuple(str(t) for t in value.get("ignore_tags", ()))
+    return RelatedSettings(count=value.get("count", 6), ignore_tags=ignore)

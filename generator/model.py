@@ -1,0 +1,152 @@
+"""The content model: immutable records read from files, and the Site that owns them.
+
+Links between things are ids (a post's id is its source path under content/), resolved only when rendering,
+so replacing one post after an edit touches nothing else.
+The model never reads files and never renders: reader.py builds the records, pages/ renders them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .config import Config
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str                    # 'openstack/havana/foo': the source path under content/, no extension
+    source: str                # 'content/openstack/havana/foo.md', for messages
+    category: str              # '/openstack/havana', or '/' for a post directly in content/
+    slug: str                  # 'foo'
+    title: str
+    date: datetime             # aware, in the site's timezone
+    tags: tuple[str, ...]      # display names, one per slug, in the order written
+    tag_slugs: tuple[str, ...]
+    summary: str
+    draft: bool
+    body_format: str           # 'markdown', or 'html' (verbatim, as imported from PyBlosxom)
+    extra: tuple[tuple[str, Any], ...]   # other front matter fields (isbn, ...), in file order
+    source_hash: str           # hash of the file's bytes: everything the post shows derives from them
+    body_hash: str             # hash of the body and its format: the key of its rendered HTML
+
+    @property
+    def url(self) -> str:
+        return (self.category.rstrip("/") + "/" + self.slug + ".html")
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return dict(self.extra)
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str                    # 'openstack/havana/foo.comments/20140225-jane.md'
+    post_id: str               # 'openstack/havana/foo'
+    author: str
+    date: datetime
+    url: str                   # '' when none was given; only http(s) URLs are ever linked
+    email: str                 # never published
+    body_format: str
+    source_hash: str
+    body_hash: str
+
+    @property
+    def source(self) -> str:
+        return "content/" + self.id
+
+    @property
+    def anchor(self) -> str:
+        return "comment-" + self.date.strftime("%Y%m%d%H%M%S") + "-" + self.source_hash[:6]
+
+
+@dataclass
+class Tag:
+    slug: str
+    name: str
+    posts: list[Post] = field(default_factory=list)   # newest first
+
+    @property
+    def url(self) -> str:
+        return f"/tags/{self.slug}/"
+
+
+def newest_first(post: Post):
+    return (-post.date.timestamp(), post.title, post.id)
+
+
+@dataclass
+class Site:
+    """The published view of the blog: what readers see at one moment in time."""
+
+    config: Config
+    posts: dict[str, Post]                       # by id
+    ordered: list[Post]                          # newest first
+    categories: dict[str, list[Post]]            # '/openstack' holds '/openstack/havana' posts too
+    tags: dict[str, Tag]                         # by slug
+    days: dict[tuple[int, int, int], list[Post]]
+    comments: dict[str, list[Comment]]           # by post id, oldest first
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def comments_of(self, post: Post) -> list[Comment]:
+        return self.comments.get(post.id, [])
+
+    @property
+    def months(self) -> dict[tuple[int, int], list[Post]]:
+        return _group(self.ordered, lambda p: (p.date.year, p.date.month))
+
+    @property
+    def years(self) -> dict[int, list[Post]]:
+        return _group(self.ordered, lambda p: p.date.year)
+
+
+def _group(posts, key):
+    groups: dict = defaultdict(list)
+    for post in posts:
+        groups[key(post)].append(post)
+    return dict(groups)
+
+
+def build_site(config: Config, posts: list[Post], comments: list[Comment], *, now: datetime,
+               future: bool = False, drafts: bool = False) -> Site:
+    """Filter to what is published at `now`, then index it. Comments of unpublished posts are dropped."""
+    published = [p for p in posts if (future or p.date <= now) and (drafts or not p.draft)]
+    published.sort(key=newest_first)
+    by_id = {p.id: p for p in published}
+
+    categories: dict[str, list[Post]] = defaultdict(list)
+    for post in published:
+        for path in category_ancestors(post.category):
+            categories[path].append(post)
+
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    tag_posts: dict[str, list[Post]] = defaultdict(list)
+    for post in published:
+        for name, slug in zip(post.tags, post.tag_slugs):
+            spellings[slug][name] += 1
+            tag_posts[slug].append(post)
+    # The most used spelling names the tag; ties go to the first in sort order, so output is stable.
+    tags = {slug: Tag(slug, min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0], tag_posts[slug])
+            for slug in sorted(tag_posts)}
+
+    by_post: dict[str, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        if comment.post_id in by_id and (future or comment.date <= now):
+            by_post[comment.post_id].append(comment)
+    for items in by_post.values():
+        items.sort(key=lambda c: (c.date, c.id))
+
+    return Site(config=config, posts=by_id, ordered=published, categories=dict(categories), tags=tags,
+                days=_group(published, lambda p: (p.date.year, p.date.month, p.date.day)),
+                comments=dict(by_post))
+
+
+def category_ancestors(category: str) -> list[str]:
+    """'/a/b' -> ['/', '/a', '/a/b']."""
+    result = ["/"]
+    parts = [p for p in category.split("/") if p]
+    for i in range(len(parts)):
+        result.append("/" + "/".join(parts[: i + 1]))
+    return result

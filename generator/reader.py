@@ -1,0 +1,128 @@
+"""Content files to records: posts and comments, validated, with errors naming the file and line."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from .errors import BlogError
+from .frontmatter import key_line, split
+from .model import Comment, Post
+from .slugs import tag_slug
+
+POST_SUFFIXES = (".md", ".markdown")
+COMMENTS_SUFFIX = ".comments"
+FORMATS = ("markdown", "html")
+_POST_KEYS = {"title", "date", "tags", "draft", "summary", "format"}
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise BlogError("this file is not UTF-8 text; save it as UTF-8", source, line) from None
+
+
+def parse_date(value, tz: ZoneInfo, source: str, line: int, what: str = "date") -> datetime:
+    """'2014-02-24 17:04' in the site's zone, or ISO 8601 with an offset; always returned in the site's zone."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise BlogError(f"'{what}: {value}' is not a date; write it like 2014-02-24 17:04 "
+                            "or 2014-02-24T17:04:00+11:00", source, line) from None
+    else:
+        raise BlogError(f"'{what}' must be a date like 2014-02-24 17:04, not {value!r}", source, line)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=tz)
+    return parsed.astimezone(tz)
+
+
+def parse_tags(value, source: str, line: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A YAML list, or one space-separated string as the old blogs wrote them. Same slug, same tag."""
+    if value is None:
+        items = []
+    elif isinstance(value, str):
+        items = value.split()
+    elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        items = [str(v).strip() for v in value]
+    else:
+        raise BlogError("'tags' must be a list such as [openstack, nova] or a string such as "
+                        "'openstack nova'", source, line)
+    names, slugs = [], []
+    for name in items:
+        if not name:
+            continue
+        slug = tag_slug(name)
+        if slug not in slugs:
+            names.append(name)
+            slugs.append(slug)
+    return tuple(names), tuple(slugs)
+
+
+def _body_format(meta: dict, source: str, fm_lines) -> str:
+    fmt = meta.get("format", "markdown")
+    if fmt not in FORMATS:
+        raise BlogError(f"'format: {fmt}' is not known; use markdown or html", source,
+                        key_line(fm_lines, "format"))
+    return fmt
+
+
+def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]:
+    """`rel` is the path under content/ ('book/John_Ringo/live-free-or-die.md'). Returns the post and its body."""
+    source = f"content/{rel}"
+    meta, body, fm_lines = split(decode(data, source), source)
+    title = meta.get("title")
+    if title is None or str(title).strip() == "":
+        raise BlogError("the post has no title: add 'title: ...' to the front matter", source, 1)
+    if "date" not in meta or meta["date"] is None:
+        raise BlogError("the post has no date: add 'date: 2014-02-24 17:04' to the front matter", source, 1)
+    when = parse_date(meta["date"], tz, source, key_line(fm_lines, "date"))
+    names, slugs = parse_tags(meta.get("tags"), source, key_line(fm_lines, "tags"))
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise BlogError("'draft' must be true or false", source, key_line(fm_lines, "draft"))
+    fmt = _body_format(meta, source, fm_lines)
+    summary = meta.get("summary") or ""
+    extra = tuple((str(k), v) for k, v in meta.items() if k not in _POST_KEYS)
+    category = "/" + str(rel.parent).strip(".").strip("/") if str(rel.parent) != "." else "/"
+    post = Post(
+        id=str(rel.with_suffix("")), source=source, category=category, slug=rel.stem,
+        title=str(title).strip(), date=when, tags=names, tag_slugs=slugs, summary=str(summary).strip(),
+        draft=draft, body_format=fmt, extra=extra, source_hash=digest(data),
+        body_hash=digest(fmt.encode() + b"\0" + body.encode("utf-8")),
+    )
+    return post, body
+
+
+def read_comment(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Comment, str]:
+    """`rel` is 'book/foo.comments/20140225-jane.md'; the post is 'book/foo'."""
+    source = f"content/{rel}"
+    meta, body, fm_lines = split(decode(data, source), source)
+    author = meta.get("author")
+    if author is None or str(author).strip() == "":
+        raise BlogError("the comment has no author: add 'author: ...' to the front matter", source, 1)
+    if meta.get("date") is None:
+        raise BlogError("the comment has no date: add 'date: 2014-02-24 17:04' to the front matter", source, 1)
+    when = parse_date(meta["date"], tz, source, key_line(fm_lines, "date"))
+    fmt = _body_format(meta, source, fm_lines)
+    folder = rel.parent
+    post_id = str(folder.with_name(folder.name[: -len(COMMENTS_SUFFIX)]))
+    comment = Comment(
+        id=str(rel), post_id=post_id, author=str(author).strip(), date=when,
+        url=str(meta.get("url") or "").strip(), email=str(meta.get("email") or "").strip(),
+        body_format=fmt, source_hash=digest(data),
+        body_hash=digest(b"comment\0" + fmt.encode() + b"\0" + body.encode("utf-8")),
+    )
+    return comment, body

@@ -1,0 +1,17 @@
+"""URL slugs for tags: stable, lowercase, with spaces and unsafe characters folded to '-'."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_UNSAFE = re.compile(r"[^\w.~-]+")
+
+
+def tag_slug(name: str) -> str:
+    """'Military SF' -> 'military-sf'. Two tags with the same slug are one tag."""
+    slug = _UNSAFE.sub("-", name.strip().lower()).strip("-.")
+    if not slug:
+        # A tag made only of punctuation still needs a stable, safe URL.
+        slug = "tag-" + hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+    return slug
