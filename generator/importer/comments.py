@@ -79,7 +79,7 @@ def _read_file(path: Path, slugs: dict[str, OldEntry], category: str, *, tz, ext
             continue
         comments.append(OldComment(
             source=path, entry=entry, epoch=date.timestamp(), date=date.replace(microsecond=0),
-            author=item.get("author", "").strip() or "Anonymous", url=item.get("link", "").strip(),
+            author=" ".join(item.get("author", "").split()) or "Anonymous", url=item.get("link", "").strip(),
             email=item.get("email", "").strip(), body=item.get("description", ""), pending=pending))
     return comments
 

@@ -68,19 +68,7 @@ def read_entry(path: Path, datadir: Path, *, when: datetime, config: dict, tags_
         report.skip(path, "empty file: PyBlosxom showed it with no title and no body")
         return None
     title = lines.pop(0).strip()
-    meta: dict[str, str] = {}
-    number = 1
-    while lines and lines[0].startswith("#"):
-        line = lines.pop(0)
-        number += 1
-        key, _, value = line[1:].strip().partition(" ")
-        key, value = key.strip(), value.strip() or "1"
-        if line[1:2] in (" ", "\t", "#"):
-            report.warn(path, f"line {number} {line.strip()!r} looks like a Markdown heading, but PyBlosxom "
-                              f"read it as metadata ({key}: {value}); imported the same way")
-        if not key:
-            continue
-        meta[key] = value
+    meta = _take_metadata(lines, path, report)
     parser = ENTRY_EXTENSIONS[path.suffix] or str(meta.get("parser", config.get("parser", "plain"))).lower()
     body, body_format = _convert("".join(lines), parser, path, config, report)
     if path.suffix == ".txt" and "title" in meta:
@@ -99,6 +87,24 @@ def read_entry(path: Path, datadir: Path, *, when: datetime, config: dict, tags_
     category = relative.parent.as_posix()
     return OldEntry(source=path, category="" if category == "." else category, slug=path.stem, title=title,
                     date=when, tags=tags, fields=fields, body=body, body_format=body_format)
+
+
+def _take_metadata(lines: list[str], path: Path, report) -> dict[str, str]:
+    """Pop the '#key value' lines after the title, as PyBlosxom did: a key alone means "1", and the
+    first line not starting with '#' ends them, even a Markdown heading's."""
+    meta: dict[str, str] = {}
+    number = 1
+    while lines and lines[0].startswith("#"):
+        line = lines.pop(0)
+        number += 1
+        key, _, value = line[1:].strip().partition(" ")
+        key, value = key.strip(), value.strip() or "1"
+        if line[1:2] in (" ", "\t", "#"):
+            report.warn(path, f"line {number} {line.strip()!r} looks like a Markdown heading, but PyBlosxom "
+                              f"read it as metadata ({key}: {value}); imported the same way")
+        if key:
+            meta[key] = value
+    return meta
 
 
 def _decode(path: Path, encoding: str, report) -> str:
