@@ -1,0 +1,224 @@
+"""Watch files, rebuild on change, and tell open browser tabs about it (the `serve --watch` machinery).
+
+Generic: it knows a `build()` callable and some paths, nothing about blogs. `serve.py` wires it to HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .errors import BlogError
+
+# Path components whose changes are never content: our own cache (written by every build, so watching it would
+# loop) and version control bookkeeping.
+IGNORED_NAMES = frozenset({".blog-cache", ".git"})
+# Only changes count. Reading a file also makes inotify events (opened, closed_no_write), and the build reads
+# every watched file, so reacting to those would rebuild forever.
+CHANGE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
+
+
+class BuildState:
+    """What the browser needs to know: the epoch of the last good build and the current error, if any.
+
+    `version` counts every change of either, so a waiter can tell "something new" from "nothing yet".
+    The epoch starts at the wall clock in milliseconds so that a restarted server's epoch is larger than
+    the one any open tab has seen, and the tab reloads.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.epoch = time.time_ns() // 1_000_000
+        self.error: dict | None = None
+        self.version = 0
+        self.closed = False
+
+    def succeeded(self) -> None:
+        with self._cond:
+            self.epoch += 1
+            self.error = None
+            self.version += 1
+            self._cond.notify_all()
+
+    def failed(self, error: dict) -> None:
+        with self._cond:
+            self.error = error
+            self.version += 1
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Wake every waiter for good: the server is stopping."""
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def message(self) -> str:
+        with self._cond:
+            return json.dumps({"epoch": self.epoch, "error": self.error})
+
+    def wait(self, seen_version: int, timeout: float) -> int | None:
+        """Block until the version differs from `seen_version` or `timeout` passes; None once closed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self.version != seen_version, timeout)
+            return None if self.closed else self.version
+
+
+def error_dict(exc: BaseException) -> dict:
+    if isinstance(exc, BlogError):
+        return {"path": exc.path, "line": exc.line, "message": exc.message}
+    return {"path": None, "line": None, "message": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def run_build(build: Callable[[], None], state: BuildState, out: Callable[[str], None]) -> bool:
+    """One build, reported to the terminal and to `state`. A failed build leaves output/ as it was."""
+    started = time.monotonic()
+    try:
+        build()
+    except BlogError as exc:
+        out(f"error: {exc}")
+        state.failed(error_dict(exc))
+        return False
+    except Exception as exc:  # a generator bug: say so loudly, but keep serving the last good site
+        out(traceback.format_exc().rstrip())
+        out(f"error: internal error during build: {exc}")
+        state.failed(error_dict(exc))
+        return False
+    state.succeeded()
+    out(f"built in {time.monotonic() - started:.2f} s")
+    return True
+
+
+class Rebuilder:
+    """Runs builds in one worker thread so that a burst of changes gives one build (after `quiet` seconds with
+    no further change), and a change during a build gives exactly one more build afterwards."""
+
+    def __init__(self, build: Callable[[], None], state: BuildState, out: Callable[[str], None],
+                 quiet: float = 0.3) -> None:
+        self._build, self._state, self._out, self._quiet = build, state, out, quiet
+        self._cond = threading.Condition()
+        self._last_change: float | None = None  # time of the newest change not yet picked up by a build
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="blog-rebuild")
+
+    def changed(self) -> None:
+        with self._cond:
+            self._last_change = time.monotonic()
+            self._cond.notify_all()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the build in progress, if any, and join the worker."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _wait_for_quiet_change(self) -> bool:
+        with self._cond:
+            while not self._stopping:
+                if self._last_change is None:
+                    self._cond.wait()
+                    continue
+                remaining = self._last_change + self._quiet - time.monotonic()
+                if remaining <= 0:
+                    # Cleared before building: a change arriving during the build sets it again.
+                    self._last_change = None
+                    return True
+                self._cond.wait(remaining)
+            return False
+
+    def _run(self) -> None:
+        while self._wait_for_quiet_change():
+            run_build(self._build, self._state, self._out)
+
+
+class _ChangeHandler(FileSystemEventHandler):
+    def __init__(self, on_change: Callable[[], None], ignored_dirs: list[Path],
+                 watched_files: set[Path], watched_dirs: list[Path]) -> None:
+        self._on_change = on_change
+        self._ignored_dirs = ignored_dirs
+        self._watched_files = watched_files
+        self._watched_dirs = watched_dirs
+
+    def _relevant(self, raw: str | bytes) -> bool:
+        if not raw:
+            return False
+        path = Path(os.path.abspath(os.fsdecode(raw)))
+        if IGNORED_NAMES.intersection(path.parts):
+            return False
+        if any(path.is_relative_to(d) for d in self._ignored_dirs):
+            return False
+        return path in self._watched_files or any(path.is_relative_to(d) for d in self._watched_dirs)
+
+    def on_any_event(self, event) -> None:
+        if event.event_type not in CHANGE_EVENTS:
+            return
+        if self._relevant(event.src_path) or self._relevant(getattr(event, "dest_path", "")):
+            self._on_change()
+
+
+def start_observer(paths: list[Path], on_change: Callable[[], None], ignored_dirs: list[Path]) -> Observer:
+    """Watch directories recursively and single files (through their folder), calling `on_change` for every
+    relevant change. Paths that do not exist are skipped."""
+    ignored = [Path(os.path.abspath(d)) for d in ignored_dirs] + [d.resolve() for d in ignored_dirs]
+    dirs = [Path(os.path.abspath(p)) for p in paths if Path(p).is_dir()]
+    files = {Path(os.path.abspath(p)) for p in paths if Path(p).is_file()}
+    handler = _ChangeHandler(on_change, ignored, files, dirs)
+    observer = Observer()
+    for d in dirs:
+        observer.schedule(handler, str(d), recursive=True)
+    for parent in {f.parent for f in files} - set(dirs):
+        observer.schedule(handler, str(parent), recursive=False)
+    observer.start()
+    return observer
+
+
+# The script injected into HTML as it is served (never written to output/). It knows the epoch of the build
+# it was served from; the event stream sends the current one. A larger epoch means a newer good build: reload.
+# An error shows an overlay until a good build reloads the page. EventSource reconnects by itself after a
+# dropped connection; if the server refused it outright (readyState CLOSED), we retry ourselves.
+_SCRIPT = """<script data-blog-livereload>(() => {
+  const seen = %(epoch)d, url = %(url)s, id = "blog-livereload-error";
+  function overlay(err) {
+    let box = document.getElementById(id);
+    if (!err) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = id;
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2em;" +
+        "background:rgba(40,0,0,.92);color:#fff;font:16px/1.5 monospace;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    const where = err.path ? err.path + (err.line != null ? ":" + err.line : "") : "";
+    box.textContent = "Build failed\\n\\n" + (where ? where + "\\n" : "") + err.message +
+      "\\n\\n(still showing the last good build; this goes away when the next build succeeds)";
+  }
+  function connect() {
+    const es = new EventSource(url);
+    es.onmessage = (e) => {
+      const d = JSON.parse(e.data);
+      if (d.epoch > seen && !d.error) { es.close(); location.reload(); return; }
+      overlay(d.error);
+    };
+    es.onerror = () => { if (es.readyState === EventSource.CLOSED) setTimeout(connect, 1000); };
+  }
+  connect();
+})();</script>"""
+
+
+def inject(html: bytes, epoch: int, events_url: str) -> bytes:
+    """Put the live-reload script before the last </body>, or at the end if there is none."""
+    script = (_SCRIPT % {"epoch": epoch, "url": json.dumps(events_url)}).encode()
+    at = html.lower().rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
