@@ -152,6 +152,7 @@ def test_skipped_files_are_named_with_a_reason(imported):
     assert "LATEST.cmt" in skipped
     assert "nova-notes-1393221900.25.cmt.compacted" in skipped
     assert "no such entry" in skipped["gone-1390000000.0.cmt"]
+    assert "dot-files" in skipped[".sneaky.txt"] and "content/static/" in skipped["about.txt"]
     assert "md-post-1390000000.0.cmt" in output and "10 entries" in output   # the printed summary
 
 
@@ -293,3 +294,21 @@ def test_category_pages_follow_num_entries(tmp_path):
     assert {"/a/index_page1.html", "/a/index_page2.html", "/a/b/index_page2.html", "/index_page2.html"} <= set(urls)
     assert "/a/index_page3.html" not in urls
     assert old_urls(entries, {"num_entries": 2, "paginate_count_from": 1})[-1] == "/index_page3.html"
+
+
+def test_the_core_loads_the_imported_site(imported):
+    from generator.cache import BuildCache
+    from generator.loader import load_content
+    new, _, _ = imported
+    warnings = []
+    content = load_content(new, SYDNEY, BuildCache(new), warnings.append)
+    assert warnings == []
+    assert len(content.posts) == 10 and len(content.comments) == 4
+    posts = {p.id: p for p in content.posts}
+    assert posts["openstack/havana/nova-notes"].body_format == "html"
+    assert posts["openstack/havana/nova-notes"].tags == ("openstack", "nova", "cloud computing")
+    assert posts["python/md-post"].body_format == "markdown"
+    assert dict(posts["books/good-book"].extra) == {"isbn": "0123456789", "nocomments": True}
+    assert content.bodies[posts["openstack/havana/nova-notes"].body_hash] == RAW_HTML
+    assert sorted(c.post_id for c in content.comments) == [
+        "openstack/havana/foo", "openstack/havana/foo", "openstack/havana/foo-bar", "openstack/havana/nova-notes"]

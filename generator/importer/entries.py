@@ -13,8 +13,9 @@ from pathlib import Path
 # Extension -> the parser PyBlosxom used. The plugin readers (.md, .rst) ignore a #parser line.
 ENTRY_EXTENSIONS = {".txt": None, ".md": "markdown", ".mkd": "markdown", ".markdown": "markdown", ".rst": "rest"}
 
-# Our own front matter keys: an old metadata line with one of these names is renamed, not obeyed.
-_RESERVED = {"title", "date", "format", "draft", "summary", "slug", "category"}
+# The keys the core reader gives a meaning (reader._POST_KEYS, less tags): an old metadata line with one of
+# these names is renamed, not obeyed.
+_RESERVED = {"title", "date", "format", "draft", "summary"}
 
 
 @dataclass

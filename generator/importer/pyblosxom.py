@@ -121,6 +121,10 @@ def _read_entries(old: Path, comment_dir: Path | None, config: dict, dates: Entr
                            tags_separator=tags_separator, report=report)
         if entry is None:
             continue
+        if entry.slug.startswith(".") or entry.id.split("/")[0] == "static":
+            report.skip(path, "the new site ignores dot-files and keeps static files in content/static/: "
+                              "rename it in a copy of the old blog and import again")
+            continue
         if entry.id in entries:
             report.skip(path, f"same name as {entries[entry.id].source.name}, which is imported instead")
             continue
