@@ -41,7 +41,7 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
     for entry in entries:
         by_category.setdefault(entry.category, {})[entry.slug] = entry
     comments = []
-    if comment_dir and comment_dir.is_dir():
+    if comment_dir.is_dir():
         comment_ext = str(config.get("comment_ext", "cmt"))
         comments = read_comments(comment_dir, by_category, tz=tz, ext=comment_ext,
                                  draft_ext=str(config.get("comment_draft_ext", comment_ext)), report=report)
@@ -93,7 +93,7 @@ def _read_config(path: Path | None, report: ImportReport) -> dict:
     return config
 
 
-def _comment_dir(old: Path, given: Path | None, config: dict) -> Path | None:
+def _comment_dir(old: Path, given: Path | None, config: dict) -> Path:
     if given is not None:
         if not given.is_dir():
             raise BlogError("no such folder: give the old blog's comments folder (py['comment_dir'])", given)
@@ -110,11 +110,10 @@ def _comment_dir(old: Path, given: Path | None, config: dict) -> Path | None:
     return old / "comments"
 
 
-def _read_entries(old: Path, comment_dir: Path | None, config: dict, dates: EntryDates, tags_separator: str,
+def _read_entries(old: Path, comment_dir: Path, config: dict, dates: EntryDates, tags_separator: str,
                   report: ImportReport) -> list[OldEntry]:
-    skip_dirs = {comment_dir.resolve()} if comment_dir else set()
     entries: dict[str, OldEntry] = {}
-    for path in find_entry_files(old, skip_dirs=skip_dirs, ignore_directories=config.get("ignore_directories"),
+    for path in find_entry_files(old, skip_dirs={comment_dir.resolve()}, ignore_directories=config.get("ignore_directories"),
                                  report=report):
         relpath = path.relative_to(old).as_posix()
         entry = read_entry(path, old, when=dates.of(path, relpath), config=config,
