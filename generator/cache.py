@@ -50,6 +50,8 @@ class BuildCache:
         ignore = self.dir / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n")
+        if not self.path.exists():
+            return self._recreate()
         try:
             db = self._connect()
             row = db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone()
@@ -81,20 +83,25 @@ class BuildCache:
 
     # Parsed records: {rel path: (mtime_ns, size, record)}, stored as one blob because every build needs all.
     def load_records(self) -> dict:
-        row = self.db.execute("SELECT data FROM blobs WHERE name = 'records'").fetchone()
-        if row is None:
-            return {}
-        try:
-            records = _loads(row[0])
-            if isinstance(records, dict):
-                return records
-        except Exception as e:  # noqa: BLE001 - any damage means: parse the files again
-            self.warn(f"warning: {self.path}: cached records are damaged ({e}); reading every file again")
-        return {}
+        records = self.get_blob("records")
+        return records if isinstance(records, dict) else {}
 
     def save_records(self, records: dict) -> None:
-        data = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO blobs VALUES ('records', ?)", (data,))
+        self.put_blob("records", records)
+
+    def get_blob(self, name: str):
+        row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
+        try:
+            return _loads(row[0]) if row else None
+        except Exception:  # noqa: BLE001 - damaged: recompute
+            return None
+
+    def put_blob(self, name: str, value) -> None:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, data))
+
+    def html_keys(self) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT key FROM html")}
 
     def get_html(self, keys: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}

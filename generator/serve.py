@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
 
-from .errors import BlogError
 from .livereload import BuildState, Rebuilder, inject, run_build, start_observer
 
 EVENTS_PATH = "/__livereload"  # reserved at the server root, whatever the base path
@@ -58,7 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_file(self, status: HTTPStatus, file: Path, head: bool) -> None:
         epoch = self.server.state.epoch  # read before the file: a build finishing in between costs one reload
-        body = file.read_bytes()
+        try:
+            body = file.read_bytes()
+        except OSError:  # removed by a build since we looked
+            return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"404 Not Found\n", head)
         kind = content_type(file)
         if kind.startswith("text/html"):
             body = inject(body, epoch, EVENTS_PATH)
@@ -178,8 +180,8 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class PortInUse(Exception):
-    pass
+class ServeError(Exception):
+    """Serving cannot start (port taken, too many files to watch): one line for the terminal, status 1."""
 
 
 class DevServer:
@@ -208,14 +210,17 @@ class DevServer:
             self.httpd = _Server((self.host, self.port), self.output_dir, self.base_path, self.state)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise PortInUse(f"port {self.port} is already in use on {self.host}; try --port {self.port + 1}")
-            raise PortInUse(f"cannot listen on {self.host} port {self.port}: {exc.strerror or exc}") from None
+                raise ServeError(f"port {self.port} is already in use on {self.host}; try --port {self.port + 1}")
+            raise ServeError(f"cannot listen on {self.host} port {self.port}: {exc.strerror or exc}") from None
         self.port = self.httpd.server_address[1]  # the real one when asked for port 0
 
     def first_build(self) -> bool:
         """Watch first, so an edit made during this build is not lost; then build once."""
         if self.rebuilder:
-            self.observer = start_observer(self.watch_paths, self.rebuilder.changed, [self.output_dir])
+            try:
+                self.observer = start_observer(self.watch_paths, self.rebuilder.changed, [self.output_dir])
+            except OSError as exc:  # typically the inotify watch limit on a very large tree
+                raise ServeError(f"cannot watch {', '.join(map(str, self.watch_paths))}: {exc}") from None
         ok = run_build(self.build, self.state, self.out) if self.build else True
         if self.rebuilder:
             self.rebuilder.start()
@@ -254,18 +259,17 @@ def serve(output_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
                        base_path=base_path, out=out)
     try:
         server.bind()
-    except PortInUse as exc:
-        out(f"error: {exc}")
-        return 1
-    try:
         if not server.first_build() and not server.watch_paths:
-            return BlogError.exit_status
+            return 1
         server.start_serving()
         out(f"Serving {output_dir} at {server.url}" + (" (watching for changes)" if server.watch_paths else "")
             + "; Ctrl-C to stop")
         stopped = threading.Event()
         while not stopped.wait(1.0):  # a timed wait lets Ctrl-C through at once
             pass
+    except ServeError as exc:
+        out(f"error: {exc}")
+        return 1
     except KeyboardInterrupt:
         out("stopped")
     finally:

@@ -1,0 +1,141 @@
+"""The `blog` command. Each subcommand parses its arguments and calls one function; errors a blogger can fix
+are printed as one line (no traceback unless --debug) with exit status 1, usage errors with 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from .errors import BlogError, UsageError
+
+EXIT_USAGE = 2
+
+
+def _site_dir(value: str) -> Path:
+    return Path(value)
+
+
+def cmd_build(args) -> int:
+    from .build import BuildOptions, build
+    from .config import load_config
+    from .reader import parse_date
+
+    now = None
+    if args.now:
+        tz = load_config(args.site).tz
+        try:
+            now = parse_date(args.now, tz, "--now", None, "--now")
+        except BlogError as e:
+            raise UsageError(e.message) from None
+    warn = (lambda msg: print(msg, file=sys.stderr))
+    options = BuildOptions(site_dir=args.site, output_dir=args.output, now=now, future=args.future,
+                           drafts=args.drafts, lock_timeout=args.wait)
+    result = build(options, warn=warn)
+    if args.timings:
+        print("Stage times:")
+        for stage, seconds in result.timings.items():
+            print(f"  {stage:<10} {seconds:.3f} s")
+    if not args.quiet:
+        s = result.stats
+        print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
+              f"{s.removed} removed in {result.elapsed:.1f} s")
+    return 0
+
+
+def cmd_init(args) -> int:
+    from .scaffold import init_site
+    init_site(args.dir)
+    print(f"A new site is in {args.dir}: edit config.yaml, add posts with 'blog new', then 'blog build'.")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from .scaffold import new_post
+    path = new_post(args.site, args.title, args.path, args.tags)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .build import BuildOptions, build
+    from .config import load_config
+    from .serve import serve
+
+    site = args.site.resolve()
+    output = (args.output or site / "output").resolve()
+    options = BuildOptions(site_dir=site, output_dir=output, future=True, drafts=True)
+
+    def rebuild():
+        build(options, warn=lambda msg: print(msg, file=sys.stderr))
+
+    watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
+    base_path = load_config(site).base_path
+    return serve(output, host=args.host, port=args.port, build=rebuild, watch_paths=watch, base_path=base_path)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="blog", description="A static blog generator for large, old blogs.")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create a new site folder", description="Create a new site: config.yaml, "
+                       "content/ with one sample post. Refuses a folder that already has a config.yaml.")
+    p.add_argument("dir", type=Path, help="the folder for the new site")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("new", help="write a new post file", description="Write a new post with front matter "
+                       "and the current time. Never overwrites a file.")
+    p.add_argument("title", help="the post's title")
+    p.add_argument("--path", default="", help="its category path, e.g. openstack/havana (default: top level)")
+    p.add_argument("--tags", default="", help='space-separated tags, e.g. "openstack nova"')
+    p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("build", help="build the site into output/",
+                       description="Build the site into output/, rewriting only files whose bytes change. "
+                       "Exit status: 0 built, 1 content error (nothing published), 2 usage error, "
+                       "75 another build holds the lock.")
+    p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.add_argument("--output", type=Path, default=None, help="where to write (default: SITE/output)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings (for cron)")
+    p.add_argument("--timings", action="store_true", help="print the time of each stage")
+    p.add_argument("--future", action="store_true", help="include posts dated in the future (preview)")
+    p.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
+    p.add_argument("--now", metavar="DATE", help='build as if it were DATE, e.g. "2014-02-25 09:00"')
+    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                   help="how long to wait for another running build (default 60)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="preview the site locally",
+                       description="Build, then serve output/ on http://127.0.0.1:8000/. With --watch, rebuild "
+                       "on every save and reload the browser.")
+    p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.add_argument("--output", type=Path, default=None, help="where to write (default: SITE/output)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
+    p.add_argument("--watch", action="store_true", help="rebuild on changes and reload the browser")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except BlogError as e:
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_status
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

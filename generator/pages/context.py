@@ -1,0 +1,135 @@
+"""What every page module shares while rendering one build: the Site, the templates, page keys, and each post's
+block rendered once and reused by every page that shows it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+import jinja2
+from markupsafe import Markup
+
+from ..errors import BlogError
+from ..model import Comment, Post, Site
+from ..sanitize import safe_url
+from ..theme import template_error
+
+
+def make_key(*parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post as templates see it: links resolved, body rendered."""
+    post: Post
+    title: str
+    url: str
+    date: datetime
+    category: str
+    category_url: str
+    tags: list[Link]
+    related: list[Link]
+    fields: dict
+    summary: str
+    comment_count: int
+    body: Markup
+
+
+@dataclass(frozen=True)
+class CommentView:
+    comment: Comment
+    author: str
+    url: str            # '' unless a safe http(s) link
+    date: datetime
+    anchor: str
+    body: Markup
+    post_title: str
+    post_url: str
+
+
+class RenderContext:
+    def __init__(self, site: Site, env: jinja2.Environment, global_key: str, body_html: Callable[[str], str],
+                 template_dirs):
+        self.site = site
+        self.config = site.config
+        self.env = env
+        self.global_key = global_key
+        self.body_html = body_html          # body_hash -> HTML (Markdown rendered once, cached)
+        self.template_dirs = template_dirs
+        self._blocks: dict[str, Markup] = {}
+        self._block_keys: dict[str, str] = {}
+
+    # -- keys ---------------------------------------------------------------------------------------------
+    def key(self, *parts: Any) -> str:
+        return make_key(self.global_key, *parts)
+
+    def block_key(self, post: Post) -> str:
+        """Everything a post's block shows: its own file, the tag names, related titles, comment count."""
+        key = self._block_keys.get(post.id)
+        if key is None:
+            related = [(r.id, r.title, r.category) for r in self.related(post)]
+            key = make_key(post.id, post.source_hash, self.tag_names(post), related,
+                           len(self.site.comments_of(post)))
+            self._block_keys[post.id] = key
+        return key
+
+    def listing_key(self, post: Post) -> tuple:
+        """What a title-and-summary listing shows of a post."""
+        return (post.id, post.title, post.date.isoformat(), post.category, post.summary,
+                len(self.site.comments_of(post)))
+
+    # -- views --------------------------------------------------------------------------------------------
+    def related(self, post: Post) -> list[Post]:
+        return [self.site.posts[i] for i in self.site.related.get(post.id, ())]
+
+    def tag_names(self, post: Post) -> tuple[str, ...]:
+        return tuple(self.site.tags[s].name for s in post.tag_slugs)
+
+    def view(self, post: Post, with_body: bool = True) -> PostView:
+        return PostView(
+            post=post, title=post.title, url=post.url, date=post.date, category=post.category,
+            category_url=category_url(post.category),
+            tags=[Link(self.site.tags[s].name, self.site.tags[s].url) for s in post.tag_slugs],
+            related=[Link(r.title, r.url) for r in self.related(post)],
+            fields=post.fields, summary=post.summary, comment_count=len(self.site.comments_of(post)),
+            body=Markup(self.body_html(post.body_hash)) if with_body else Markup(""),
+        )
+
+    def comment_view(self, comment: Comment) -> CommentView:
+        post = self.site.posts[comment.post_id]
+        return CommentView(comment=comment, author=comment.author, url=safe_url(comment.url), date=comment.date,
+                           anchor=comment.anchor, body=Markup(self.body_html(comment.body_hash)),
+                           post_title=post.title, post_url=post.url)
+
+    def block(self, post: Post) -> Markup:
+        """The post's block (title, fields, body, tags, related, footer), rendered once per build."""
+        html = self._blocks.get(post.id)
+        if html is None:
+            html = Markup(self.render_template("post_block.html", {"post": self.view(post)}))
+            self._blocks[post.id] = html
+        return html
+
+    # -- templates ----------------------------------------------------------------------------------------
+    def render_template(self, name: str, context: dict) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except BlogError:
+            raise
+        except (jinja2.TemplateError, TypeError, AttributeError, ValueError) as e:
+            raise template_error(e, self.template_dirs) from None
+
+    def render_page(self, name: str, context: dict) -> bytes:
+        return self.render_template(name, context).encode("utf-8")
+
+
+def category_url(category: str) -> str:
+    return "/" if category == "/" else category + "/"

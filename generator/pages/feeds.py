@@ -1,0 +1,90 @@
+"""RSS 2.0 and Atom feeds with feedgen: the whole site, each category, each tag. Links are absolute; every date
+comes from the content, never the clock, so the same posts give the same bytes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from feedgen.feed import FeedGenerator
+
+from . import Page
+from .context import RenderContext
+
+# A feed with no entries still needs a stable date.
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def category_feed_url(category: str) -> str:
+    return category.rstrip("/") + "/index.rss"
+
+
+def tag_feed_url(tag) -> str:
+    return f"/tags/{tag.slug}/index.rss"
+
+
+def comments_feed_url(post) -> str:
+    return post.url[: -len(".html")] + ".comments.rss"
+
+
+def site_feeds(ctx: RenderContext) -> list[tuple[str, str, str]]:
+    """(title, url, kind) of the feeds every page announces."""
+    return [(ctx.config.title, "/index.rss", "rss"), (ctx.config.title + " (Atom)", "/index.atom", "atom")]
+
+
+def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, description: str,
+             updated: datetime, atom: bool = False) -> FeedGenerator:
+    config = ctx.config
+    fg = FeedGenerator()
+    fg.id(config.absolute(page_url))
+    fg.title(title)
+    fg.description(description or title)
+    fg.subtitle(description or title)
+    fg.link(href=config.absolute(page_url), rel="alternate")
+    fg.link(href=config.absolute(feed_url), rel="self",
+            type="application/atom+xml" if atom else "application/rss+xml")
+    fg.language(config.language)
+    if config.author:
+        fg.author({"name": config.author})
+    fg.lastBuildDate(updated)
+    fg.updated(updated)
+    return fg
+
+
+def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool) -> bytes:
+    config = ctx.config
+    fg = new_feed(ctx, title, page_url, feed_url, config.tagline, posts[0].date if posts else EPOCH, atom)
+    for post in posts:
+        fe = fg.add_entry(order="append")
+        link = config.absolute(post.url)
+        fe.id(link)
+        fe.guid(link, permalink=True)
+        fe.title(post.title)
+        fe.link(href=link)
+        fe.published(post.date)
+        fe.updated(post.date)
+        for name in ctx.tag_names(post):
+            fe.category(term=name)
+        html = ctx.body_html(post.body_hash)
+        fe.content(html, type="CDATA" if not atom else "html")
+        if post.summary:
+            fe.description(post.summary)
+    return fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
+
+
+def feed_page(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool = False) -> Page:
+    posts = posts[: ctx.config.feed_size]
+    key = ctx.key("feed", feed_url, title, atom,
+                  [(p.id, p.source_hash, ctx.tag_names(p)) for p in posts])
+    return Page(feed_url.lstrip("/"), key, lambda: _posts_feed(ctx, posts, title, page_url, feed_url, atom),
+                f"the feed {feed_url}")
+
+
+def post_feeds(ctx: RenderContext):
+    site, title = ctx.site, ctx.config.title
+    yield feed_page(ctx, site.ordered, title, "/", "/index.rss")
+    yield feed_page(ctx, site.ordered, title, "/", "/index.atom", atom=True)
+    for category, posts in sorted(site.categories.items()):
+        if category != "/":
+            yield feed_page(ctx, posts, f"{title}: {category}", category + "/", category_feed_url(category))
+    for tag in site.tags.values():
+        yield feed_page(ctx, tag.posts, f"{title}: posts tagged {tag.name}", tag.url, tag_feed_url(tag))

@@ -1,0 +1,23 @@
+"""Each post's permanent page: /<category path>/<slug>.html, with its comments."""
+
+from __future__ import annotations
+
+from . import Page, page_path
+from .context import RenderContext
+from .feeds import comments_feed_url, site_feeds
+
+
+def post_pages(ctx: RenderContext):
+    for post in ctx.site.ordered:
+        comments = ctx.site.comments_of(post)
+        key = ctx.key("post", ctx.block_key(post), [(c.id, c.source_hash) for c in comments])
+
+        def render(post=post, comments=comments):
+            feeds = site_feeds(ctx) + [("Comments on " + post.title, comments_feed_url(post), "rss")]
+            return ctx.render_page("post.html", {
+                "title": post.title, "post": ctx.view(post, with_body=False), "block": ctx.block(post),
+                "comments": [ctx.comment_view(c) for c in comments], "feeds": feeds,
+                "canonical": post.url,
+            })
+
+        yield Page(page_path(post.url), key, render, post.source)

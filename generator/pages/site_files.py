@@ -1,0 +1,51 @@
+"""Files that are not listings: the sitemap, the 404 page, the theme's static files and content/static/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from . import Page
+from .context import RenderContext
+
+
+def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
+    """`urls`: (site-relative URL, last modified ISO date) of every HTML page worth indexing."""
+    key = ctx.key("sitemap", urls)
+
+    def render():
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        for url, lastmod in urls:
+            mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+            lines.append(f"  <url><loc>{escape(ctx.config.absolute(url))}</loc>{mod}</url>")
+        lines.append("</urlset>\n")
+        return "\n".join(lines).encode("utf-8")
+
+    yield Page("sitemap.xml", key, render, "the sitemap")
+
+
+def sitemap_urls(ctx: RenderContext) -> list[tuple[str, str]]:
+    site = ctx.site
+    urls = [("/", site.ordered[0].date.date().isoformat() if site.ordered else "")]
+    urls += [(p.url, p.date.date().isoformat()) for p in site.ordered]
+    urls += [(c + "/", posts[0].date.date().isoformat()) for c, posts in sorted(site.categories.items()) if c != "/"]
+    urls += [(t.url, t.posts[0].date.date().isoformat()) for t in site.tags.values()]
+    return urls
+
+
+def not_found_page(ctx: RenderContext):
+    def render():
+        return ctx.render_page("404.html", {"title": "Page not found", "feeds": [], "canonical": None})
+
+    yield Page("404.html", ctx.key("404"), render, "the 404 page")
+
+
+def copied_files(folder: Path, prefix: str, source: str):
+    """Every file under `folder`, copied as it is to output/<prefix><relative path>."""
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        st = path.stat()
+        rel = path.relative_to(folder).as_posix()
+        yield Page(prefix + rel, f"file:{st.st_mtime_ns}:{st.st_size}", path.read_bytes, f"{source}/{rel}")

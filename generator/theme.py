@@ -1,0 +1,70 @@
+"""The Jinja2 environment: templates/ beside config.yaml overrides the theme's templates of the same name."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import jinja2
+
+from .config import Config
+from .errors import BlogError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def theme_dir(site_dir: Path, name: str) -> Path:
+    """A theme in the site's own themes/ folder, else one shipped with the package (or the repo checkout)."""
+    for candidate in (site_dir / "themes" / name, PACKAGE_DIR / "themes" / name, PACKAGE_DIR.parent / "themes" / name):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise BlogError(f"theme '{name}' not found; put it in themes/{name}/ or set 'theme: default'",
+                    site_dir / "config.yaml")
+
+
+def template_dirs(site_dir: Path, config: Config) -> list[Path]:
+    dirs = [site_dir / "templates", theme_dir(site_dir, config.theme) / "templates"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def fingerprint(dirs: list[Path]) -> str:
+    """Changes when any template that could be used changes: every page depends on it."""
+    h = hashlib.blake2b(digest_size=16)
+    for d in dirs:
+        for path in sorted(p for p in d.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(d)).encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(b"\1")
+    return h.hexdigest()
+
+
+def make_environment(dirs: list[Path], config: Config) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+    )
+    base_path = config.base_path
+    env.globals["site"] = config
+    env.globals["url"] = lambda path: base_path + path
+    env.globals["absolute_url"] = config.absolute
+    env.filters["day"] = lambda d: d.strftime(config.date_format)
+    env.filters["time"] = lambda d: d.strftime(config.time_format)
+    env.filters["isodate"] = lambda d: d.isoformat()
+    return env
+
+
+def template_error(e: Exception, dirs: list[Path]) -> BlogError:
+    """A Jinja error as one line naming the template file and line."""
+    name = getattr(e, "filename", None) or getattr(e, "name", None)
+    line = getattr(e, "lineno", None)
+    if isinstance(e, jinja2.TemplateNotFound):
+        return BlogError(f"template '{e.name}' not found in {', '.join(map(str, dirs))}", None)
+    if isinstance(e, jinja2.UndefinedError) and name is None:
+        tb = e.__traceback__
+        while tb is not None:
+            frame_name = tb.tb_frame.f_code.co_filename
+            if frame_name.endswith(".html") or frame_name.endswith(".xml"):
+                name, line = frame_name, tb.tb_lineno
+            tb = tb.tb_next
+    message = getattr(e, "message", None) or str(e)
+    return BlogError(f"template error: {message}; fix the template", name, line)

@@ -1,0 +1,166 @@
+"""The only code that writes to output/.
+
+Two steps, so a failed build publishes nothing: `stage()` renders every page whose key changed into a staging
+folder in the cache (an error there leaves output/ untouched), then `publish()` moves each changed file into
+place with an atomic rename, removes files of pages that no longer exist, and writes the manifest last.
+Only files whose bytes change are replaced, so unchanged files keep their modification time and rsync moves
+only what changed. The manifest (output/.blog-manifest.json) records every file the generator wrote and the key
+it was made from; a file it did not write is never removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BlogError
+from .pages import Page
+
+MANIFEST = ".blog-manifest.json"
+TEMP_PREFIX = ".blog-tmp-"
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    rendered: int = 0
+    staged: list[str] = field(default_factory=list)
+
+
+class OutputWriter:
+    def __init__(self, output_dir: Path, staging_dir: Path, warn):
+        self.output = output_dir
+        self.staging = staging_dir
+        self.warn = warn
+        self.old = self._load_manifest()
+        self.new: dict[str, list] = {}
+        self.stats = WriteStats()
+
+    def _load_manifest(self) -> dict[str, list]:
+        try:
+            data = json.loads((self.output / MANIFEST).read_text(encoding="utf-8"))
+            files = data.get("files", {})
+            return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
+        except (OSError, ValueError, AttributeError):
+            return {}
+
+    def stage(self, pages: list[Page], progress=None) -> None:
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        seen: dict[str, str] = {}
+        for page in pages:
+            if page.path in seen:
+                raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
+                                "rename one of them", page.source or None)
+            seen[page.path] = page.source
+        for page in pages:
+            if progress:
+                progress()
+            target = self.output / page.path
+            recorded = self.old.get(page.path)
+            if recorded and recorded[0] == page.key and _size(target) == recorded[1]:
+                self.new[page.path] = recorded
+                self.stats.unchanged += 1
+                continue
+            data = page.render()
+            self.stats.rendered += 1
+            self.new[page.path] = [page.key, len(data)]
+            if _same_bytes(target, data):
+                self.stats.unchanged += 1
+                continue
+            staged = self.staging / page.path
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(data)
+            self.stats.staged.append(page.path)
+
+    def publish(self) -> WriteStats:
+        self.output.mkdir(parents=True, exist_ok=True)
+        for path in self.stats.staged:
+            _replace(self.staging / path, self.output / path)
+            self.stats.written += 1
+        for path in sorted(set(self.old) - set(self.new)):
+            target = self.output / path
+            if target.is_file() and not target.is_symlink():
+                target.unlink()
+                self.stats.removed += 1
+                _remove_empty_parents(target.parent, self.output)
+        self._write_manifest()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self._warn_unknown_files()
+        return self.stats
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _write_manifest(self) -> None:
+        data = json.dumps({"version": 1, "files": dict(sorted(self.new.items()))}, indent=0,
+                          sort_keys=False).encode()
+        if not _same_bytes(self.output / MANIFEST, data):
+            _atomic_write(self.output / MANIFEST, data)
+
+    def _warn_unknown_files(self) -> None:
+        """Files in output/ the generator did not write are left alone, but said once per build."""
+        known = set(self.new) | {MANIFEST}
+        unknown = []
+        for folder, dirs, files in os.walk(self.output):
+            dirs.sort()
+            rel_folder = Path(folder).relative_to(self.output).as_posix()
+            for name in sorted(files):
+                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                if name.startswith(TEMP_PREFIX):
+                    os.unlink(os.path.join(folder, name))   # left by a build that was killed
+                elif rel not in known:
+                    unknown.append(rel)
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _replace(staged: Path, target: Path) -> None:
+    """Move a staged file into place atomically: a rename within one file system, else copy then rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise BlogError(f"cannot write {target}: a folder is in the way; remove it", target)
+    _atomic_write(target, staged.read_bytes())
+
+
+def _remove_empty_parents(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
