@@ -1,0 +1,1 @@
+"""The benchmark: synthetic blogs (synth.py) and timed `blog build` runs (run.py). Run as `python -m bench`."""
