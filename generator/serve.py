@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import mimetypes
+import signal
 import socket
 import sys
 import threading
@@ -70,6 +71,10 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.server.locate(self.server.base_path + "/404.html")
         if isinstance(page, Path):
             return self._send_file(HTTPStatus.NOT_FOUND, page, head)
+        if self.server.live:  # HTML, so the tab still learns of builds (say the first one failed): it recovers
+            body = inject(b"<!doctype html><title>404 Not Found</title><p>404 Not Found</p>",
+                          self.server.state.epoch, EVENTS_PATH)
+            return self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", body, head)
         self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"404 Not Found\n", head)
 
     def _redirect(self, location: str) -> None:
@@ -117,6 +122,7 @@ class _Server(ThreadingHTTPServer):
         self.root = output_dir.resolve()
         self.base_path = base_path
         self.state = state
+        self.live = False  # set when watching: builds may come
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
@@ -213,6 +219,7 @@ class DevServer:
                 raise ServeError(f"port {self.port} is already in use on {self.host}; try --port {self.port + 1}")
             raise ServeError(f"cannot listen on {self.host} port {self.port}: {exc.strerror or exc}") from None
         self.port = self.httpd.server_address[1]  # the real one when asked for port 0
+        self.httpd.live = bool(self.watch_paths)
 
     def first_build(self) -> bool:
         """Watch first, so an edit made during this build is not lost; then build once."""
@@ -257,6 +264,9 @@ def serve(output_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
     """
     server = DevServer(output_dir, host=host, port=port, build=build, watch_paths=watch_paths,
                        base_path=base_path, out=out)
+    on_term = threading.current_thread() is threading.main_thread()  # `kill` and test harnesses stop us cleanly
+    if on_term:
+        old_term = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.bind()
         if not server.first_build() and not server.watch_paths:
@@ -274,4 +284,10 @@ def serve(output_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
         out("stopped")
     finally:
         server.stop()
+        if on_term:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if old_term is None else old_term)
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

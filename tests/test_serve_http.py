@@ -229,7 +229,8 @@ def test_stop_joins_every_thread_even_with_open_connections(tmp_path):
     events.close()
 
 
-def test_ctrl_c_stops_cleanly(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_cleanly(tmp_path, sig):
     (tmp_path / "content").mkdir()
     (tmp_path / "output").mkdir()
     script = (
@@ -249,7 +250,7 @@ def test_ctrl_c_stops_cleanly(tmp_path):
         conn = http.client.HTTPConnection("127.0.0.1", int(m[1]), timeout=5)
         conn.request("GET", "/__livereload")  # an open event stream must not keep the process alive
         assert conn.getresponse().readline() == b"retry: 500\n"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=10)
     finally:
         proc.kill()
@@ -323,6 +324,26 @@ def test_change_during_a_rebuild_gives_exactly_one_more(tmp_path):
         wait_until(lambda: build.finished == 3, what="the rebuild after the rebuild")
         stays(lambda: build.started, 3)
     assert build.seen[-1] == "during 2"  # never a lost change
+
+
+def test_failed_first_build_while_watching_keeps_serving_and_recovers(tmp_path):
+    build = FakeBuild(tmp_path)
+    build.fail = BlogError("the post has no title", path="content/a.md", line=1)
+    (tmp_path / "output").mkdir()
+    with running(tmp_path / "output", build=build, watch_paths=[tmp_path / "content"]) as server:
+        status, headers, body = request(server, "/")
+        # No output yet: a 404, but HTML with the script, so the tab shows the error and reloads once fixed.
+        assert status == 404 and headers["Content-Type"] == "text/html; charset=utf-8"
+        assert b"data-blog-livereload" in body
+        events = Events(server)
+        failed = events.next()
+        assert failed["error"] == {"path": "content/a.md", "line": 1, "message": "the post has no title"}
+        build.fail = None
+        (tmp_path / "content" / "a.md").write_text("---\ntitle: A\n")
+        fixed = events.next()
+        assert fixed["error"] is None and fixed["epoch"] > failed["epoch"]
+        assert b"build 2" in request(server, "/")[2]
+        events.close()
 
 
 def test_build_error_is_sent_to_the_browser_and_cleared_by_a_good_build(tmp_path):
