@@ -28,8 +28,8 @@ THEME_BASE_CANDIDATES = (
     REPO / "generator" / "themes" / "default" / "templates" / "base.html",
     REPO / "themes" / "default" / "templates" / "base.html",
 )
-SUMMARY_RE = re.compile(r"(\d+) files written, (\d+) unchanged, (\d+) removed")
-STAGE_RE = re.compile(r"^\s+([\w+-]+)\s+([0-9.]+) s$", re.MULTILINE)
+SUMMARY_RE = re.compile(r"(\d+) files? written, (\d+) unchanged, (\d+) removed")
+STAGE_RE = re.compile(r"^\s+([\w+-]+)\s+([0-9.]+) s$")   # matched line by line
 MiB = 1024 * 1024
 
 
@@ -92,7 +92,7 @@ class TreeSampler(threading.Thread):
     needs. PSS shares copy-on-write pages fairly between forked workers, so the sum does not double count.
     Sampling can miss a short peak."""
 
-    INTERVAL = 0.1
+    INTERVAL = 0.2
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -181,9 +181,9 @@ def build(site: Path, case: str) -> CaseResult:
                          f"--- stderr ---\n{stderr.rstrip()}\n--- stdout ---\n{stdout.rstrip()}")
     summary = SUMMARY_RE.search(stdout) or SUMMARY_RE.search(stderr)
     stages: dict[str, float] = {}
-    for text in (stdout, stderr):
-        for name, seconds in STAGE_RE.findall(text):
-            stages[name] = round(stages.get(name, 0.0) + float(seconds), 4)
+    for line in (stdout + "\n" + stderr).splitlines():
+        if m := STAGE_RE.match(line):
+            stages[m[1]] = round(stages.get(m[1], 0.0) + float(m[2]), 4)
     if summary is None:
         print(f"warning: no 'N files written, N unchanged, N removed' line in the output of case '{case}'",
               file=sys.stderr)
@@ -338,7 +338,8 @@ def print_report(report: dict, file=sys.stdout) -> None:
         else:
             print("cold build stages: (the build printed no --timings lines)", file=file)
     print("\ncpu s: user + sys of the build and its worker processes. peak RSS: the largest single process "
-          "(wait4).\ntree MiB: sampled peak of the summed PSS of the whole process tree.", file=file)
+          "(wait4).\ntree MiB: sampled peak of the summed PSS of the whole process tree (PSS shares libraries and "
+          "copy-on-write pages,\nso one process's PSS is below its RSS; the sum is the footprint of the pool).", file=file)
 
 
 def main(sizes: list[int], seed: int, json_path: Path, keep: Path | None) -> int:
