@@ -18,6 +18,9 @@ from watchdog.observers import Observer
 
 from .errors import BlogError
 
+EVENTS_PATH = "/__livereload"  # reserved at the server root, whatever the base path
+HEARTBEAT = 15.0  # seconds between SSE comments; a write to a closed tab fails and frees its thread
+
 # Path components whose changes are never content: our own cache (written by every build, so watching it would
 # loop) and version control bookkeeping.
 IGNORED_NAMES = frozenset({".blog-cache", ".git"})
@@ -69,6 +72,15 @@ class BuildState:
         with self._cond:
             self._cond.wait_for(lambda: self.closed or self.version != seen_version, timeout)
             return None if self.closed else self.version
+
+
+def stream_events(state: BuildState, write: Callable[[bytes], object]) -> None:
+    """Server-Sent Events: the state now, then again whenever it changes, until the server stops."""
+    write(b"retry: 500\n\n")  # reconnect quickly after a server restart
+    seen = None
+    while (version := state.wait(seen, HEARTBEAT)) is not None:
+        write(b": ping\n\n" if version == seen else f"data: {state.message()}\n\n".encode())
+        seen = version
 
 
 def error_dict(exc: BaseException) -> dict:
@@ -217,8 +229,8 @@ _SCRIPT = """<script data-blog-livereload>(() => {
 })();</script>"""
 
 
-def inject(html: bytes, epoch: int, events_url: str) -> bytes:
+def inject(html: bytes, epoch: int) -> bytes:
     """Put the live-reload script before the last </body>, or at the end if there is none."""
-    script = (_SCRIPT % {"epoch": epoch, "url": json.dumps(events_url)}).encode()
+    script = (_SCRIPT % {"epoch": epoch, "url": json.dumps(EVENTS_PATH)}).encode()
     at = html.lower().rfind(b"</body>")
     return html + script if at < 0 else html[:at] + script + html[at:]

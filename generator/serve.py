@@ -17,10 +17,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote
 
-from .livereload import BuildState, Rebuilder, inject, run_build, start_observer
-
-EVENTS_PATH = "/__livereload"  # reserved at the server root, whatever the base path
-HEARTBEAT = 15.0  # seconds between SSE comments; a write to a closed tab fails and frees its thread
+from .livereload import EVENTS_PATH, BuildState, Rebuilder, inject, run_build, start_observer, stream_events
 
 CONTENT_TYPES = {
     ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
@@ -47,11 +44,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self, head: bool = False) -> None:
         path, _, query = self.path.partition("?")
         path = path.partition("#")[0]
-        if path == EVENTS_PATH:
-            return self._events()
+        if path == EVENTS_PATH and not head:
+            self._headers(HTTPStatus.OK, {"Content-Type": "text/event-stream"})
+            return stream_events(self.server.state, self.wfile.write)
         found = self.server.locate(path)
         if isinstance(found, str):  # a folder URL without its slash
-            return self._redirect(found + ("?" + query if query else ""))
+            location = found + ("?" + query if query else "")
+            return self._headers(HTTPStatus.MOVED_PERMANENTLY, {"Location": location, "Content-Length": "0"})
         if found is None:
             return self._not_found(head)
         self._send_file(HTTPStatus.OK, found, head)
@@ -64,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"404 Not Found\n", head)
         kind = content_type(file)
         if kind.startswith("text/html"):
-            body = inject(body, epoch, EVENTS_PATH)
+            body = inject(body, epoch)
         self._send(status, kind, body, head)
 
     def _not_found(self, head: bool) -> None:
@@ -73,38 +72,20 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_file(HTTPStatus.NOT_FOUND, page, head)
         if self.server.live:  # HTML, so the tab still learns of builds (say the first one failed): it recovers
             body = inject(b"<!doctype html><title>404 Not Found</title><p>404 Not Found</p>",
-                          self.server.state.epoch, EVENTS_PATH)
+                          self.server.state.epoch)
             return self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", body, head)
         self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"404 Not Found\n", head)
 
-    def _redirect(self, location: str) -> None:
-        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
     def _send(self, status: HTTPStatus, kind: str, body: bytes, head: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")  # a reload must show the new build
-        self.end_headers()
+        self._headers(status, {"Content-Type": kind, "Content-Length": str(len(body))})
         if not head:
             self.wfile.write(body)
 
-    def _events(self) -> None:
-        """Server-Sent Events: the state now, then again whenever it changes, until the server stops."""
-        state = self.server.state
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
+    def _headers(self, status: HTTPStatus, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {"Cache-Control": "no-store", **headers}.items():  # a reload must show the new build
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(b"retry: 500\n\n")  # reconnect quickly after a server restart
-        seen = None
-        while (version := state.wait(seen, HEARTBEAT)) is not None:
-            chunk = b": ping\n\n" if version == seen else f"data: {state.message()}\n\n".encode()
-            seen = version
-            self.wfile.write(chunk)
 
     def log_message(self, format: str, *args) -> None:
         pass  # one line per request would bury the build messages
@@ -206,11 +187,6 @@ class DevServer:
         self.httpd: _Server | None = None
         self._serving: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{self.base_path}/"
-
     def bind(self) -> None:
         try:
             self.httpd = _Server((self.host, self.port), self.output_dir, self.base_path, self.state)
@@ -272,8 +248,9 @@ def serve(output_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
         if not server.first_build() and not server.watch_paths:
             return 1
         server.start_serving()
-        out(f"Serving {output_dir} at {server.url}" + (" (watching for changes)" if server.watch_paths else "")
-            + "; Ctrl-C to stop")
+        where = f"[{host}]" if ":" in host else host
+        out(f"Serving {output_dir} at http://{where}:{server.port}{server.base_path}/"
+            + (" (watching for changes)" if server.watch_paths else "") + "; Ctrl-C to stop")
         stopped = threading.Event()
         while not stopped.wait(1.0):  # a timed wait lets Ctrl-C through at once
             pass
