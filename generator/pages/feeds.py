@@ -39,9 +39,10 @@ def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, descr
     fg.title(title)
     fg.description(description or title)
     fg.subtitle(description or title)
-    fg.link(href=config.absolute(page_url), rel="alternate")
+    # feedgen takes the RSS <channel><link> from the last link set, so the page's link goes last.
     fg.link(href=config.absolute(feed_url), rel="self",
             type="application/atom+xml" if atom else "application/rss+xml")
+    fg.link(href=config.absolute(page_url), rel="alternate")
     fg.language(config.language)
     if config.author:
         fg.author({"name": config.author})
