@@ -1,0 +1,209 @@
+"""Related posts: generator/related.py's RelatedIndex on tiny hand-worked inputs, against a brute-force all-pairs
+ranking on random inputs, and the "Related posts: A; B; C" line in the fixture blog's built pages.
+
+The ranking: most shared tags (ignored tags left out); then rarer shared tags (higher sum of idf, where
+idf = ln(N / posts with the tag) + 1); then newest; then title; then id.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.related import Item, RelatedIndex
+from sitefactory import build, copy_fixture, html, text
+
+
+def items(*specs) -> list[Item]:
+    """('id', 'tag tag', timestamp[, title]) -> Items; the title defaults to the id."""
+    return [Item(s[0], tuple(s[1].split()), s[2], s[3] if len(s) > 3 else s[0]) for s in specs]
+
+
+# -- hand-worked cases -------------------------------------------------------------------------------------
+
+def test_more_shared_tags_beat_newer_posts():
+    index = RelatedIndex(items(("x", "a b c", 0), ("three", "a b c", 1), ("two", "a b", 2), ("one", "a", 3)))
+    assert index.query("x", 5) == ("three", "two", "one")
+
+
+def test_equal_counts_go_to_rarer_shared_tags_even_when_older():
+    # 'rare' is on 2 of 6 posts, 'common' on 5: idf(rare) = ln(6/2)+1 > idf(common) = ln(6/5)+1.
+    index = RelatedIndex(items(("x", "rare common", 0), ("old", "rare", 1), ("new1", "common", 9),
+                               ("new2", "common", 8), ("new3", "common", 7), ("new4", "common", 6)))
+    assert index.query("x", 3) == ("old", "new1", "new2")
+
+
+def test_rarer_pair_beats_commoner_pair_with_the_same_count():
+    # Both share two tags; a+b are on 2 posts each, c+d on 3 each, so a+b has the higher idf sum.
+    index = RelatedIndex(items(("x", "a b c d", 0), ("ab", "a b", 1), ("cd", "c d", 5),
+                               ("c2", "c", 6), ("d2", "d", 7)))
+    assert index.query("x", 2) == ("ab", "cd")
+
+
+def test_equal_tags_go_to_the_newest_then_the_title():
+    index = RelatedIndex(items(("x", "a", 0), ("p1", "a", 5, "Zebra"), ("p2", "a", 7, "Middle"),
+                               ("p3", "a", 5, "Apple"), ("p4", "a", 7, "Banana")))
+    assert index.query("x", 4) == ("p4", "p2", "p3", "p1")   # newest (7: Banana, Middle), then 5: Apple, Zebra
+
+
+def test_same_title_and_date_fall_back_to_the_id():
+    index = RelatedIndex(items(("x", "a", 0), ("b", "a", 1, "Same"), ("a", "a", 1, "Same")))
+    assert index.query("x", 2) == ("a", "b")
+
+
+def test_newer_posts_count_too():
+    index = RelatedIndex(items(("old", "a", 0), ("newer", "a", 10)))
+    assert index.query("old", 6) == ("newer",)
+    assert index.query("newer", 6) == ("old",)
+
+
+def test_ignored_tags_neither_relate_posts_nor_add_to_the_count():
+    specs = (("x", "diary nova", 0), ("diary-only", "diary", 9), ("both", "diary nova", 1),
+             ("nova", "nova", 2))
+    assert RelatedIndex(items(*specs), ignore={"diary"}).query("x", 5) == ("nova", "both")
+    # Without ignore_tags, the post sharing both tags comes first and diary-only is related too.
+    assert RelatedIndex(items(*specs)).query("x", 5) == ("both", "diary-only", "nova")
+
+
+def test_a_post_sharing_no_tag_gets_none():
+    index = RelatedIndex(items(("x", "lonely", 0), ("y", "a", 1), ("z", "", 2)), ignore={"a"})
+    assert index.all(3) == {"x": (), "y": (), "z": ()}
+
+
+def test_count_limits_the_list_and_zero_gives_none():
+    index = RelatedIndex(items(("x", "a", 0), *[(f"p{i}", "a", i + 1) for i in range(10)]))
+    assert index.query("x", 3) == ("p9", "p8", "p7")
+    assert index.query("x", 0) == ()
+
+
+def test_a_tag_written_twice_on_a_post_counts_once():
+    index = RelatedIndex(items(("x", "a a b", 0), ("twice", "a a", 5), ("ab", "a b", 1)))
+    assert index.query("x", 2) == ("ab", "twice")
+
+
+# -- against brute force -----------------------------------------------------------------------------------
+
+def brute_force(all_items: list[Item], ignore: set[str], count: int) -> dict[str, tuple[str, ...]]:
+    """Every pair compared. For an equal number k of shared tags, the idf sum is k*(ln N + 1) - ln(product of
+    the tags' post counts), so a smaller product is a higher sum: compared exactly, in integers."""
+    tags = {it.id: set(it.keywords) - ignore for it in all_items}
+    df: dict[str, int] = {}
+    for keywords in tags.values():
+        for k in keywords:
+            df[k] = df.get(k, 0) + 1
+    result = {}
+    for it in all_items:
+        ranked = []
+        for other in all_items:
+            shared = tags[it.id] & tags[other.id]
+            if other.id != it.id and shared:
+                ranked.append(((-len(shared), math.prod(df[k] for k in shared), -other.timestamp, other.title,
+                                other.id), other.id))
+        result[it.id] = tuple(o for _, o in sorted(ranked)[:count])
+    return result
+
+
+TAGS = "abcdefg"
+
+
+@st.composite
+def blogs(draw, min_items=0, max_items=12, tags=TAGS, min_tags=0):
+    n = draw(st.integers(min_items, max_items))
+    # Few timestamps and titles, so ties on date and title are common.
+    result = [Item(f"p{i}", tuple(draw(st.lists(st.sampled_from(tags), min_size=min_tags, max_size=4))),
+                   float(draw(st.integers(0, 3))), draw(st.sampled_from(["A", "B", "C"]))) for i in range(n)]
+    ignore = set(draw(st.lists(st.sampled_from(tags), max_size=2)))
+    return result, ignore, draw(st.integers(0, 6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(blogs())
+def test_matches_brute_force_on_small_blogs(blog):
+    all_items, ignore, count = blog
+    assert RelatedIndex(all_items, ignore).all(count) == brute_force(all_items, ignore, count)
+
+
+@settings(max_examples=15, deadline=None)
+@given(blogs(min_items=80, max_items=110, tags="abc", min_tags=2))
+def test_matches_brute_force_when_a_tag_is_on_many_posts(blog):
+    # Posting lists longer than 64 are looked up as sets: a different path through query().
+    all_items, ignore, count = blog
+    assert RelatedIndex(all_items, ignore).all(count) == brute_force(all_items, ignore, count)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_matches_brute_force_on_a_blog_of_400_posts(seed):
+    rng = random.Random(seed)
+    tags = [f"t{i}" for i in range(30)]
+    weights = [1 / (i + 1) for i in range(30)]   # a few common tags, many rare ones, as real blogs have
+    all_items = [Item(f"p{i}", tuple(rng.choices(tags, weights, k=rng.randint(0, 5))), float(rng.randint(0, 50)),
+                      rng.choice("ABCDE")) for i in range(400)]
+    ignore = {"t1"}
+    assert RelatedIndex(all_items, ignore).all(6) == brute_force(all_items, ignore, 6)
+
+
+# -- end to end: the "Related posts" line of the fixture blog ----------------------------------------------
+
+# tests/fixtures/basic: count 3, ignore_tags [diary]; 11 published posts. Posts per tag (diary left out):
+#   openstack 4 (Nova conductor, Havana feature freeze, Icehouse summit, Havana reading), book 4 (Reading list,
+#   Live Free or Die, Citadel [as "Book"], Neptune's Brood), science-fiction 3, nova 2, havana 2, john-ringo 2,
+#   meta 2 (Reading list, Hello); release, summit, charles-stross 1.
+EXPECTED = {
+    # meta (2 posts) is rarer than book (4): Hello, though oldest, comes first; then the newest two of book.
+    "/link/reading-list.html": ["Hello", "Live Free or Die", "Citadel"],
+    # two shared each (havana / nova, equally rare): the newer first; then openstack alone.
+    "/openstack/havana/nova-conductor.html": ["Havana feature freeze", "Icehouse summit", "Havana reading"],
+    "/openstack/havana/feature-freeze.html": ["Nova conductor", "Icehouse summit", "Havana reading"],
+    "/openstack/icehouse/summit.html": ["Nova conductor", "Havana feature freeze", "Havana reading"],
+    # three shared (Book and book are one tag), then two, then one.
+    "/book/John_Ringo/live-free-or-die.html": ["Citadel", "Neptune's Brood", "Reading list"],
+    "/book/John_Ringo/citadel.html": ["Live Free or Die", "Neptune's Brood", "Reading list"],
+    # newer posts count too.
+    "/book/Charles_Stross/neptunes-brood.html": ["Live Free or Die", "Citadel", "Reading list"],
+    # diary is ignored: these share only openstack with the OpenStack posts, and nothing with each other.
+    "/link/havana-reading.html": ["Nova conductor", "Havana feature freeze", "Icehouse summit"],
+    "/hello.html": ["Reading list"],
+    "/diary/quiet-sunday.html": None,      # only tagged diary: no line at all
+    "/diary/christmas.html": None,         # no tags
+}
+
+
+def related_line(out: Path, url: str):
+    line = html(out / url.lstrip("/")).select_one("article.post .post-related")
+    return None if line is None else (text(line), [(text(a), a["href"]) for a in line.find_all("a")])
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return build(copy_fixture("basic", tmp_path_factory.mktemp("related")))
+
+
+@pytest.mark.parametrize("url", sorted(EXPECTED))
+def test_related_posts_line_in_built_pages(out, url):
+    expected = EXPECTED[url]
+    got = related_line(out, url)
+    if expected is None:
+        assert got is None
+        return
+    line, links = got
+    assert line == "Related posts: " + "; ".join(expected)
+    assert [title for title, _ in links] == expected
+    for title, href in links:
+        assert text(html(out / href.lstrip("/")).select_one("h2.post-title")) == title
+
+
+def test_ignore_tags_and_count_come_from_config(tmp_path):
+    site = copy_fixture("basic", tmp_path)
+    config = yaml.safe_load((site / "config.yaml").read_text())
+    config["related"] = {"count": 1, "ignore_tags": []}
+    (site / "config.yaml").write_text(yaml.safe_dump(config))
+    out = build(site)
+    # diary now relates the quiet Sunday to Havana reading; count 1 keeps only the best.
+    assert related_line(out, "/diary/quiet-sunday.html")[0] == "Related posts: Havana reading"
+    assert related_line(out, "/link/reading-list.html")[0] == "Related posts: Hello"
