@@ -18,6 +18,7 @@ from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
 from .pages.context import RenderContext, make_key
 from .pages.feeds import post_feeds
+from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
 from .pages.posts import post_pages
 from .pages.site_files import copied_files, not_found_page, sitemap_page, sitemap_urls
@@ -29,7 +30,7 @@ from .writer import OutputWriter, WriteStats
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
-              not_found_page)
+              not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
 
 
 @dataclass

@@ -75,6 +75,16 @@ def cmd_serve(args) -> int:
     return serve(output, host=args.host, port=args.port, build=rebuild, watch_paths=watch, base_path=base_path)
 
 
+def cmd_import_pyblosxom(args) -> int:
+    from .importer import run
+    return run(args)
+
+
+def cmd_check_urls(args) -> int:
+    from .urlcheck import check_url_list
+    return check_url_list(args.file, args.site, args.output)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="blog", description="A static blog generator for large, old blogs.")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
@@ -117,6 +127,26 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--watch", action="store_true", help="rebuild on changes and reload the browser")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("import", help="import another blog's files",
+                       description="Import another blog into a new site folder.")
+    importers = p.add_subparsers(dest="importer", metavar="KIND", required=True)
+    p = importers.add_parser("pyblosxom", help="a PyBlosxom 1.5 data folder",
+                             description="Write a new site (config.yaml, content/, old-urls.txt) from a "
+                             "PyBlosxom data folder, which is only read. Then run 'blog build' and "
+                             "'blog check-urls old-urls.txt' in the new site.")
+    from .importer import add_arguments as add_import_arguments
+    add_import_arguments(p)
+    p.set_defaults(func=cmd_import_pyblosxom)
+
+    p = sub.add_parser("check-urls", help="report old URLs the built site does not answer",
+                       description="Read site-relative URLs from FILE (one a line; blank lines and # comments "
+                       "are ignored) and report each one that output/ does not answer with a file or a redirect "
+                       "page whose target exists. Exit status 0 when all answer, 1 otherwise.")
+    p.add_argument("file", type=Path, metavar="FILE", help="the list of URLs, such as old-urls.txt")
+    p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.add_argument("--output", type=Path, default=None, help="the built site (default: SITE/output)")
+    p.set_defaults(func=cmd_check_urls)
     return parser
 
 

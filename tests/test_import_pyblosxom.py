@@ -161,7 +161,7 @@ def test_config_yaml_from_config_py(imported):
     config = yaml.safe_load((new / "config.yaml").read_text())
     assert config == {"title": "Joe's Blog", "tagline": "notes on clouds", "author": "Joe Bloggs",
                       "base_url": "http://joe.example.com/blog", "timezone": "Australia/Sydney",
-                      "posts_per_page": 3}
+                      "posts_per_page": 3, "pyblosxom_urls": True}
     assert "config.py" in output
 
 

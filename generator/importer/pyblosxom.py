@@ -34,6 +34,9 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
     if tags_separator == ",":               # the default: config.py may say otherwise
         tags_separator = str(config.get("tags_separator", ","))
     comment_dir = _comment_dir(old, comments_dir, config)
+    if config.get("paginate_count_from", 0) not in (0, None):
+        report.warn(config_py, "paginate_count_from is not 0: the new site sends index_pageN.html to page N+1, "
+                               "as when counting from 0, so old page links land one page off")
 
     entries = _read_entries(old, comment_dir, config, EntryDates(old, tz, config.get("datadir"), report.warn),
                             tags_separator, report)
@@ -180,6 +183,7 @@ def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_
     num_entries = config.get("num_entries")
     if isinstance(num_entries, int) and not isinstance(num_entries, bool) and num_entries > 0:
         settings["posts_per_page"] = num_entries
+    settings["pyblosxom_urls"] = True       # the old URL shapes answer with redirect pages and feeds
     source = f"from {config_py}" if config_py else "(no config.py was found)"
     writer.create("config.yaml", f"# Written by 'blog import pyblosxom' {source}\n" + dump_yaml(settings))
 
