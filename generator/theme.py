@@ -59,12 +59,14 @@ def template_error(e: Exception, dirs: list[Path]) -> BlogError:
     line = getattr(e, "lineno", None)
     if isinstance(e, jinja2.TemplateNotFound):
         return BlogError(f"template '{e.name}' not found in {', '.join(map(str, dirs))}", None)
-    if isinstance(e, jinja2.UndefinedError) and name is None:
+    if name is None:
+        # Runtime errors (undefined names, a filter unknown inside an {% if %}) carry no location: the
+        # innermost template frame of the traceback has it.
         tb = e.__traceback__
         while tb is not None:
             frame_name = tb.tb_frame.f_code.co_filename
             if frame_name.endswith(".html") or frame_name.endswith(".xml"):
                 name, line = frame_name, tb.tb_lineno
             tb = tb.tb_next
-    message = getattr(e, "message", None) or str(e)
+    message = (getattr(e, "message", None) or str(e)).rstrip(".")
     return BlogError(f"template error: {message}; fix the template", name, line)
