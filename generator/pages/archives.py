@@ -17,9 +17,10 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         url = paged_url(base, number)
         older = paged_url(base, number + 1) if number < len(pages) else None
         newer = paged_url(base, number - 1) if number > 1 else None
-        key = ctx.key("archive", url, title, feeds, older, newer, [ctx.listing_key(p) for p in items])
+        key = ctx.key("archive", url, len(pages), title, feeds, older, newer,
+                      [ctx.listing_key(p) for p in items])
 
-        def render(items=items, number=number, older=older, newer=newer):
+        def render(items=items, number=number, older=older, newer=newer, url=url):
             return ctx.render_page("archive.html", {
                 "title": title, "posts": [ctx.view(p, with_body=False) for p in items],
                 "page_number": number, "page_count": len(pages), "older_url": older, "newer_url": newer,

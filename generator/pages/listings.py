@@ -21,9 +21,9 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         url = paged_url(base, number)
         older = paged_url(base, number + 1) if number < len(pages) else None
         newer = paged_url(base, number - 1) if number > 1 else None
-        key = ctx.key("listing", url, title, feeds, older, newer, [ctx.block_key(p) for p in items])
+        key = ctx.key("listing", url, len(pages), title, feeds, older, newer, [ctx.block_key(p) for p in items])
 
-        def render(items=items, number=number, older=older, newer=newer):
+        def render(items=items, number=number, older=older, newer=newer, url=url):
             days = [(day, [ctx.block(p) for p in group]) for day, group in groupby(items, key=_day)]
             return ctx.render_page("listing.html", {
                 "title": title, "days": days, "page_number": number, "page_count": len(pages),
