@@ -12,19 +12,26 @@ import io
 import pickle
 import sqlite3
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from . import __version__
 
 CACHE_DIR = ".blog-cache"
-SCHEMA = "blog-cache 1 " + __version__
+SCHEMA = "blog-cache 2 " + __version__
 
 _ALLOWED = {
     ("generator.model", "Post"), ("generator.model", "Comment"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
-    ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo._zoneinfo", "ZoneInfo"),
+    ("datetime", "timezone"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "tuple"), ("builtins", "list"),
     ("builtins", "dict"),
 }
+
+
+class _Pickler(pickle.Pickler):
+    # A ZoneInfo pickles through getattr(); store it by name instead, so the allow-list stays tiny.
+    def persistent_id(self, obj):
+        return ("zone", obj.key) if isinstance(obj, ZoneInfo) else None
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -32,6 +39,17 @@ class _SafeUnpickler(pickle.Unpickler):
         if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
         return super().find_class(module, name)
+
+    def persistent_load(self, pid):
+        if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "zone" and isinstance(pid[1], str):
+            return ZoneInfo(pid[1])
+        raise pickle.UnpicklingError("unknown persistent id in the cache")
+
+
+def _dumps(value) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
 def _loads(data: bytes):
@@ -93,12 +111,12 @@ class BuildCache:
         row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
         try:
             return _loads(row[0]) if row else None
-        except Exception:  # noqa: BLE001 - damaged: recompute
+        except Exception as e:  # noqa: BLE001 - any damage means: compute it again
+            self.warn(f"warning: {self.path}: the cached {name} could not be read ({e}); rebuilding it")
             return None
 
     def put_blob(self, name: str, value) -> None:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, data))
+        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, _dumps(value)))
 
     def html_keys(self) -> set[str]:
         return {k for (k,) in self.db.execute("SELECT key FROM html")}

@@ -4,6 +4,7 @@ unchanged (same path, mtime and size), so a rebuild reads only what was edited."
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from .frontmatter import split
 from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"
+RACY_SECONDS = 2
 
 
 @dataclass
@@ -26,19 +28,22 @@ class Content:
     files_read: int = 0
 
 
-def _walk(content_dir: Path):
-    """Yield (rel path, stat) of every file, skipping dot-files and dot-folders, sorted for stable output."""
-    stack = [content_dir]
+def _walk(content_dir: str):
+    """Yield (rel path, stat) of every file, skipping dot-files and dot-folders, in sorted order.
+    Plain strings and scandir: this runs over every file on every build, so it must cost little more than stat."""
+    stack = [""]
     while stack:
-        folder = stack.pop()
+        rel_folder = stack.pop()
+        folder = os.path.join(content_dir, rel_folder) if rel_folder else content_dir
         with os.scandir(folder) as entries:
             for entry in sorted(entries, key=lambda e: e.name, reverse=True):
                 if entry.name.startswith("."):
                     continue
+                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
                 if entry.is_dir():
-                    stack.append(Path(entry.path))
+                    stack.append(rel)
                 elif entry.is_file():
-                    yield PurePosixPath(Path(entry.path).relative_to(content_dir).as_posix()), entry.stat()
+                    yield rel, entry.stat()
 
 
 def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Content:
@@ -48,30 +53,37 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     old = cache.load_records()
     records: dict = {}
     result = Content(posts=[], comments=[], static_files=[])
-    for rel, st in _walk(content_dir):
-        if rel.parts[0] == STATIC_DIR:
-            result.static_files.append(rel)
+    static_prefix = STATIC_DIR + "/"
+    racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
+    for rel, st in _walk(str(content_dir)):
+        if rel.startswith(static_prefix):
+            result.static_files.append(PurePosixPath(rel))
             continue
-        in_comments = rel.parent.name.endswith(COMMENTS_SUFFIX)
-        if rel.suffix not in POST_SUFFIXES:
-            if not (in_comments and rel.suffix == ".md"):
+        folder, _, name = rel.rpartition("/")
+        in_comments = folder.endswith(COMMENTS_SUFFIX)
+        suffix = os.path.splitext(name)[1]
+        if suffix not in POST_SUFFIXES:
+            if not (in_comments and suffix == ".md"):
                 warn(f"warning: content/{rel}: not a post (posts end in .md); ignored")
             continue
-        if any(part.endswith(COMMENTS_SUFFIX) for part in rel.parts[:-2]):
+        if COMMENTS_SUFFIX in folder and any(p.endswith(COMMENTS_SUFFIX) for p in folder.split("/")[:-1]):
             warn(f"warning: content/{rel}: comment folders hold no sub-folders; ignored")
             continue
-        key = str(rel)
-        cached = old.get(key)
+        cached = old.get(rel)
         # Dates are read in the site's zone, so a record is only as good as the zone it was read in.
         if cached and cached[:3] == (st.st_mtime_ns, st.st_size, tz.key):
             record = cached[3]
         else:
-            data = (content_dir / rel).read_bytes()
+            with open(os.path.join(content_dir, rel), "rb") as f:
+                data = f.read()
             reader = read_comment if in_comments else read_post
-            record, body = reader(rel, data, tz)
+            record, body = reader(PurePosixPath(rel), data, tz)
             result.bodies[record.body_hash] = body
             result.files_read += 1
-        records[key] = (st.st_mtime_ns, st.st_size, tz.key, record)
+        # "Racy git": a file changed within the last moments could change again within the same clock tick
+        # without its mtime or size changing, so its stat is not trusted next time; it is simply read again.
+        trusted_mtime = st.st_mtime_ns if st.st_mtime_ns < racy_before else -1
+        records[rel] = (trusted_mtime, st.st_size, tz.key, record)
         (result.comments if in_comments else result.posts).append(record)
     _check_unique(result.posts)
     if records != old:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +33,9 @@ class Post:
     source_hash: str           # hash of the file's bytes: everything the post shows derives from them
     body_hash: str             # hash of the body and its format: the key of its rendered HTML
 
-    @property
+    @cached_property
     def url(self) -> str:
-        return (self.category.rstrip("/") + "/" + self.slug + ".html")
+        return self.category.rstrip("/") + "/" + self.slug + ".html"
 
     @property
     def fields(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ it was made from; a file it did not write is never removed.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -54,16 +55,18 @@ class OutputWriter:
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
+        staging, made = str(self.staging), set()
         seen: dict[str, str] = {}
         for page in pages:
             if page.path in seen:
                 raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
                                 "rename one of them", page.source or None)
             seen[page.path] = page.source
+        output = str(self.output)
         for page in pages:
             if progress:
                 progress()
-            target = self.output / page.path
+            target = os.path.join(output, page.path)
             recorded = self.old.get(page.path)
             if recorded and recorded[0] == page.key and _size(target) == recorded[1]:
                 self.new[page.path] = recorded
@@ -75,15 +78,19 @@ class OutputWriter:
             if _same_bytes(target, data):
                 self.stats.unchanged += 1
                 continue
-            staged = self.staging / page.path
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(data)
+            staged = os.path.join(staging, page.path)
+            folder = os.path.dirname(staged)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            with open(staged, "wb") as f:
+                f.write(data)
             self.stats.staged.append(page.path)
 
     def publish(self) -> WriteStats:
         self.output.mkdir(parents=True, exist_ok=True)
         for path in self.stats.staged:
-            _replace(self.staging / path, self.output / path)
+            _move_into_place(os.path.join(self.staging, path), os.path.join(self.output, path))
             self.stats.written += 1
         for path in sorted(set(self.old) - set(self.new)):
             target = self.output / path
@@ -100,6 +107,8 @@ class OutputWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def _write_manifest(self) -> None:
+        if self.new == self.old and (self.output / MANIFEST).is_file():
+            return
         data = json.dumps({"version": 1, "files": dict(sorted(self.new.items()))}, indent=0,
                           sort_keys=False).encode()
         if not _same_bytes(self.output / MANIFEST, data):
@@ -107,13 +116,14 @@ class OutputWriter:
 
     def _warn_unknown_files(self) -> None:
         """Files in output/ the generator did not write are left alone, but said once per build."""
-        known = set(self.new) | {MANIFEST}
+        known = self.new.keys() | {MANIFEST}
         unknown = []
-        for folder, dirs, files in os.walk(self.output):
+        root = str(self.output)
+        for folder, dirs, files in os.walk(root):
             dirs.sort()
-            rel_folder = Path(folder).relative_to(self.output).as_posix()
+            rel_folder = folder[len(root) + 1:]
             for name in sorted(files):
-                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                rel = f"{rel_folder}/{name}" if rel_folder else name
                 if name.startswith(TEMP_PREFIX):
                     os.unlink(os.path.join(folder, name))   # left by a build that was killed
                 elif rel not in known:
@@ -123,18 +133,19 @@ class OutputWriter:
             self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
 
 
-def _size(path: Path) -> int:
+def _size(path: str) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return -1
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as f:
+            return f.read() == data
     except OSError:
         return False
 
@@ -152,12 +163,19 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def _replace(staged: Path, target: Path) -> None:
-    """Move a staged file into place atomically: a rename within one file system, else copy then rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_dir():
+def _move_into_place(staged: str, target: str) -> None:
+    """Replace `target` atomically: the staged file is complete, so a rename publishes it whole. Across file
+    systems (output/ elsewhere) it is copied to a temporary file beside the target first, then renamed."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if os.path.isdir(target):
         raise BlogError(f"cannot write {target}: a folder is in the way; remove it", target)
-    _atomic_write(target, staged.read_bytes())
+    try:
+        os.replace(staged, target)
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+        with open(staged, "rb") as f:
+            _atomic_write(Path(target), f.read())
 
 
 def _remove_empty_parents(folder: Path, stop: Path) -> None:

@@ -18,7 +18,18 @@ from ..theme import template_error
 
 
 def make_key(*parts: Any) -> str:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    """A short hash of the parts. Strings and lists of strings are joined directly (the common, hot case);
+    anything else goes through repr()."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, str):
+            h.update(part.encode())
+        elif isinstance(part, list) and all(isinstance(x, str) for x in part):
+            h.update("\x1e".join(part).encode())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x1f")
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,8 @@ class RenderContext:
         self.template_dirs = template_dirs
         self._blocks: dict[str, Markup] = {}
         self._block_keys: dict[str, str] = {}
+        self._listing_keys: dict[str, str] = {}
+        self._tag_names: dict[str, tuple[str, ...]] = {}
 
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:
@@ -76,23 +89,30 @@ class RenderContext:
         """Everything a post's block shows: its own file, the tag names, related titles, comment count."""
         key = self._block_keys.get(post.id)
         if key is None:
-            related = [(r.id, r.title, r.category) for r in self.related(post)]
-            key = make_key(post.id, post.source_hash, self.tag_names(post), related,
-                           len(self.site.comments_of(post)))
+            related = [r.id + "\x1d" + r.title for r in self.related(post)]
+            key = make_key(post.id, post.source_hash, list(self.tag_names(post)), related,
+                           str(len(self.site.comments_of(post))))
             self._block_keys[post.id] = key
         return key
 
-    def listing_key(self, post: Post) -> tuple:
+    def listing_key(self, post: Post) -> str:
         """What a title-and-summary listing shows of a post."""
-        return (post.id, post.title, post.date.isoformat(), post.category, post.summary,
-                len(self.site.comments_of(post)))
+        key = self._listing_keys.get(post.id)
+        if key is None:
+            key = self._listing_keys[post.id] = make_key(
+                post.id, post.source_hash, str(len(self.site.comments_of(post))))
+        return key
 
     # -- views --------------------------------------------------------------------------------------------
     def related(self, post: Post) -> list[Post]:
         return [self.site.posts[i] for i in self.site.related.get(post.id, ())]
 
     def tag_names(self, post: Post) -> tuple[str, ...]:
-        return tuple(self.site.tags[s].name for s in post.tag_slugs)
+        names = self._tag_names.get(post.id)
+        if names is None:
+            tags = self.site.tags
+            names = self._tag_names[post.id] = tuple(tags[s].name for s in post.tag_slugs)
+        return names
 
     def view(self, post: Post, with_body: bool = True) -> PostView:
         return PostView(
