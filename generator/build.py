@@ -14,6 +14,7 @@ from .config import load_config
 from .loader import load_content, read_body
 from .markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all
 from .model import Site, build_site
+from .parallel import fork_map
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
 from .pages.context import RenderContext, make_key
@@ -27,6 +28,9 @@ from .slugs import tag_slug
 from .theme import fingerprint, make_environment, template_dirs, theme_dir
 from .lock import build_lock
 from .writer import OutputWriter, WriteStats
+
+# From this many pages to render, blocks are rendered up front on all cores.
+PARALLEL_PAGES = 500
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
@@ -90,8 +94,13 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 ctx = RenderContext(site, env, global_key, body_html, dirs)
                 pages = collect_pages(ctx, site_dir)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
+                todo = writer.changed(pages)
+                if len(todo) >= PARALLEL_PAGES:
+                    # Many pages to render: every post's block once, on all cores, before the pages that join
+                    # them are split between the cores too.
+                    ctx.add_blocks(fork_map(ctx.render_block, site.ordered))
                 try:
-                    writer.stage(pages)
+                    writer.stage(todo, render_many=fork_map)
                 except BaseException:
                     writer.discard()
                     raise

@@ -51,11 +51,8 @@ class OutputWriter:
         except (OSError, ValueError, AttributeError):
             return {}
 
-    def stage(self, pages: list[Page], progress=None) -> None:
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
-        staging, made = str(self.staging), set()
+    def changed(self, pages: list[Page]) -> list[Page]:
+        """The pages whose key differs from the one their file was made from (or whose file is gone)."""
         seen: dict[str, str] = {}
         for page in pages:
             if page.path in seen:
@@ -63,29 +60,40 @@ class OutputWriter:
                                 "rename one of them", page.source or None)
             seen[page.path] = page.source
         output = str(self.output)
+        todo = []
         for page in pages:
-            if progress:
-                progress()
-            target = os.path.join(output, page.path)
             recorded = self.old.get(page.path)
-            if recorded and recorded[0] == page.key and _size(target) == recorded[1]:
+            if recorded and recorded[0] == page.key and _size(os.path.join(output, page.path)) == recorded[1]:
                 self.new[page.path] = recorded
                 self.stats.unchanged += 1
-                continue
-            data = page.render()
+            else:
+                todo.append(page)
+        return todo
+
+    def stage(self, todo: list[Page], render_many=None) -> None:
+        """Render `todo` into the staging folder; `render_many(fn, pages)` may spread the work over processes."""
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        results = (render_many or _serial)(self._stage_one, todo)
+        for page, (size, staged) in zip(todo, results):
             self.stats.rendered += 1
-            self.new[page.path] = [page.key, len(data)]
-            if _same_bytes(target, data):
+            self.new[page.path] = [page.key, size]
+            if staged:
+                self.stats.staged.append(page.path)
+            else:
                 self.stats.unchanged += 1
-                continue
-            staged = os.path.join(staging, page.path)
-            folder = os.path.dirname(staged)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            with open(staged, "wb") as f:
-                f.write(data)
-            self.stats.staged.append(page.path)
+
+    def _stage_one(self, page: Page) -> tuple[int, bool]:
+        """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers."""
+        data = page.render()
+        if _same_bytes(os.path.join(self.output, page.path), data):
+            return len(data), False
+        staged = os.path.join(self.staging, page.path)
+        os.makedirs(os.path.dirname(staged), exist_ok=True)
+        with open(staged, "wb") as f:
+            f.write(data)
+        return len(data), True
 
     def publish(self) -> WriteStats:
         self.output.mkdir(parents=True, exist_ok=True)
@@ -131,6 +139,10 @@ class OutputWriter:
         if unknown:
             shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
             self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
+
+
+def _serial(fn, items):
+    return [fn(item) for item in items]
 
 
 def _size(path: str) -> int:

@@ -18,18 +18,20 @@ from ..theme import template_error
 
 
 def make_key(*parts: Any) -> str:
-    """A short hash of the parts. Strings and lists of strings are joined directly (the common, hot case);
-    anything else goes through repr()."""
-    h = hashlib.blake2b(digest_size=16)
+    """A short hash of the parts. Strings and lists of strings (the hot case: block keys of a listing) are
+    joined directly; anything else goes through repr()."""
+    out = []
     for part in parts:
         if isinstance(part, str):
-            h.update(part.encode())
-        elif isinstance(part, list) and all(isinstance(x, str) for x in part):
-            h.update("\x1e".join(part).encode())
+            out.append(part)
+        elif isinstance(part, list):
+            try:
+                out.append("\x1e".join(part))
+            except TypeError:
+                out.append(repr(part))
         else:
-            h.update(repr(part).encode())
-        h.update(b"\x1f")
-    return h.hexdigest()
+            out.append(repr(part))
+    return hashlib.blake2b("\x1f".join(out).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,16 @@ class RenderContext:
         """The post's block (title, fields, body, tags, related, footer), rendered once per build."""
         html = self._blocks.get(post.id)
         if html is None:
-            html = Markup(self.render_template("post_block.html", {"post": self.view(post)}))
-            self._blocks[post.id] = html
+            html = self._blocks[post.id] = Markup(self.render_block(post))
         return html
+
+    def render_block(self, post: Post) -> str:
+        return self.render_template("post_block.html", {"post": self.view(post)})
+
+    def add_blocks(self, rendered: list[str]) -> None:
+        """Blocks rendered elsewhere (in worker processes), in the order of site.ordered."""
+        for post, html in zip(self.site.ordered, rendered):
+            self._blocks[post.id] = Markup(html)
 
     # -- templates ----------------------------------------------------------------------------------------
     def render_template(self, name: str, context: dict) -> str:

@@ -1,0 +1,57 @@
+"""Both cores for the two expensive loops of a cold build (Markdown, and rendering pages).
+
+Workers are forked, so they inherit the whole loaded model and templates without pickling them; only the
+results travel back. Few items stay in this process: starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import os
+from multiprocessing import get_context
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this many items, one process is faster.
+THRESHOLD = 64
+
+# Set just before forking; each worker inherits the function and the items, so only index ranges are sent
+# (items may hold closures, which do not pickle) and only results come back.
+_job: Callable | None = None
+_items: Sequence = ()
+
+
+def _run(bounds: tuple[int, int]) -> list:
+    start, stop = bounds
+    return [_job(_items[i]) for i in range(start, stop)]
+
+
+def workers() -> int:
+    """The cores this process may use, or BLOG_WORKERS when set (1 keeps everything in one process)."""
+    if os.environ.get("BLOG_WORKERS", "").isdigit() and int(os.environ["BLOG_WORKERS"]) > 0:
+        return int(os.environ["BLOG_WORKERS"])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 8) -> list[R]:
+    """[fn(x) for x in items], in order, spread over all cores when there are enough items."""
+    global _job, _items
+    count = workers()
+    if len(items) < THRESHOLD or count == 1 or "fork" not in _methods():
+        return [fn(item) for item in items]
+    n = count * chunks_per_worker
+    size = -(-len(items) // n)
+    bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+    _job, _items = fn, items
+    try:
+        with get_context("fork").Pool(count) as pool:
+            parts = pool.map(_run, bounds, chunksize=1)
+    finally:
+        _job, _items = None, ()
+    return [result for part in parts for result in part]
+
+
+def _methods() -> list[str]:
+    from multiprocessing import get_all_start_methods
+    return get_all_start_methods()
