@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ..loader import RACY_SECONDS
 from . import Page
 from .context import RenderContext
 
@@ -45,7 +48,13 @@ def copied_files(folder: Path, prefix: str, source: str):
     """Every file under `folder`, copied as it is to output/<prefix><relative path>."""
     if not folder.is_dir():
         return
+    racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         st = path.stat()
         rel = path.relative_to(folder).as_posix()
-        yield Page(prefix + rel, f"file:{st.st_mtime_ns}:{st.st_size}", path.read_bytes, f"{source}/{rel}")
+        key = f"file:{st.st_mtime_ns}:{st.st_size}"
+        if st.st_mtime_ns >= racy_before:
+            # Changed moments ago: a same-size save within the same clock tick would keep this stat, so the
+            # bytes decide. Once the file is older the stat alone does; that change of key costs one more read.
+            key += ":" + hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        yield Page(prefix + rel, key, path.read_bytes, f"{source}/{rel}")
