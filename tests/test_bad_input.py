@@ -71,6 +71,10 @@ CASES = [
     ("undefined name in a template", {"templates/post_block.html": "<article>\n{{ post.title }}\n\n"
                                                                   "{{ post.no_such_field.x }}\n</article>\n"},
      ["templates/post_block.html:4:", "no_such_field"]),
+    ("template error on a site big enough to render in worker processes",
+     {**{f"content/many/p{n}.md": post(f"P{n}", "2014-03-01 10:00", tags=["x"]) for n in range(80)},
+      "templates/post_block.html": "<article>\n{{ post.title }}\n{{ post.no_such_field.x }}\n</article>\n"},
+     ["templates/post_block.html:3:", "no_such_field"]),
     ("unknown config key", {"config.yaml": "title: Bad input\ncolour: blue\n"},
      ["config.yaml", "unknown config key 'colour'"]),
     ("unknown related key", {"config.yaml": "title: Bad input\nrelated:\n  count: 3\n  colour: blue\n"},
@@ -98,7 +102,8 @@ def test_bad_input_is_one_error_line_and_output_is_untouched(site, name, files, 
     assert snapshot(site / "output") == before
 
 
-@pytest.mark.parametrize("name, files, expected", [CASES[0], CASES[8], CASES[11]], ids=lambda v: str(v)[:20])
+@pytest.mark.parametrize("name, files, expected", [CASES[0], CASES[8], CASES[12]],
+                         ids=["yaml", "template", "config"])
 def test_debug_shows_the_traceback(site, name, files, expected):
     before = snapshot(site / "output")
     for rel, data in files.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sitefactory import REPO, build, copy_fixture, feed, html, text
+from sitefactory import REPO, build, copy_fixture, feed, html, make_site, post, text
 
 NEWEST_FIRST = ["Reading list", "Nova conductor", "Havana feature freeze", "Icehouse summit", "Live Free or Die",
                 "Citadel", "Neptune's Brood", "A quiet Sunday", "Christmas", "Havana reading", "Hello"]
@@ -307,3 +307,43 @@ def test_sitemap_lists_every_post_with_absolute_urls(out):
     locs = {text(loc) for loc in soup.find_all("loc")}
     assert {"https://example.org" + url for url in URLS.values()} <= locs
     assert "https://example.org/" in locs and "https://example.org/openstack/havana/" in locs
+
+
+def test_every_page_has_its_own_canonical_url_and_announces_the_site_feeds(out):
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 40
+    for path in pages:
+        rel = path.relative_to(out).as_posix()
+        soup = html(path)
+        if rel == "404.html":
+            continue        # served at any address: no canonical URL of its own
+        url = "/" + rel.removesuffix("index.html")
+        assert soup.select_one("link[rel=canonical]")["href"] == "https://example.org" + url, rel
+        feeds = {link["href"] for link in soup.select("link[rel=alternate]")}
+        assert {"/index.rss", "/index.atom"} <= feeds, rel
+
+
+# -- pagination of categories, tags and dates, on a site written inline -----------------------------------
+
+def test_category_tag_and_date_pages_paginate(tmp_path):
+    files = {f"content/a/b/post-{n:02d}.md": post(f"Post {n:02d}", f"2014-03-{n:02d} 10:00", tags=["many"])
+             for n in range(1, 28)}
+    files.update({f"content/a/more-{n:02d}.md": post(f"More {n:02d}", f"2014-04-{n:02d} 10:00", tags=["many"])
+                  for n in range(1, 28)})
+    site = make_site(tmp_path, files, {"posts_per_page": 20})
+    out = build(site)
+
+    # /a/ holds its own 27 posts and the 27 of /a/b: 54 posts, 20 a page.
+    assert len(titles(page(out, "/a/"))) == 20
+    assert pagination(page(out, "/a/")) == {"Previous page": "/a/page/2/"}
+    assert pagination(page(out, "/a/page/2/")) == {"Next page": "/a/", "Previous page": "/a/page/3/"}
+    assert pagination(page(out, "/a/page/3/")) == {"Next page": "/a/page/2/"}
+    assert titles(page(out, "/a/page/3/"))[-1] == "Post 01"
+    assert len(titles(page(out, "/a/b/page/2/"))) == 7
+
+    # Tag and date pages list titles, 50 a page.
+    assert len(listed(page(out, "/tags/many/"))) == 50
+    assert listed(page(out, "/tags/many/page/2/")) == ["Post 04", "Post 03", "Post 02", "Post 01"]
+    assert pagination(page(out, "/tags/many/page/2/")) == {"Next page": "/tags/many/"}
+    assert pagination(page(out, "/2014/")) == {"Previous page": "/2014/page/2/"}
+    assert text(page(out, "/tags/many/page/2/").select_one("h1")) == "Posts tagged “many” (page 2 of 2)"
