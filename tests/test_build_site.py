@@ -153,6 +153,14 @@ def test_post_footer_links_path_to_category_and_last_words_to_permalink(out):
                      "permanent link to this entry": "/openstack/havana/nova-conductor.html"}
 
 
+def test_date_with_an_offset_is_shown_in_the_site_timezone(out):
+    # Icehouse summit: `date: 2014-02-19T23:00:00+00:00`, which is 10:00 on the 20th in Sydney.
+    soup = page(out, "/openstack/icehouse/summit.html")
+    assert text(soup.select_one(".post-footer")).startswith("posted at: 10:00 |")
+    assert text(soup.select_one("p.day-heading")) == "Thu, 20 Feb 2014"
+    assert (out / "2014/02/20/index.html").is_file() and not (out / "2014/02/19").exists()
+
+
 def test_post_at_the_top_of_content_is_in_the_root_category(out):
     footer = page(out, "/hello.html").select_one(".post-footer")
     assert text(footer) == "posted at: 08:00 | path: / | permanent link to this entry"
