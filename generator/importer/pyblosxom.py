@@ -31,6 +31,9 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
     config_py = config_py or _find_config_py(old, out)
     config = _read_config(config_py, report)
     tz, tz_name = zone(timezone)
+    if tz_name is None:
+        report.warn(old, "this machine's time zone has no name, so config.yaml gets none and pages show UTC "
+                         "times: import again with --timezone, such as Australia/Sydney")
     if tags_separator == ",":               # the default: config.py may say otherwise
         tags_separator = str(config.get("tags_separator", ","))
     comment_dir = _comment_dir(old, comments_dir, config)

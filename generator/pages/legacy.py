@@ -14,6 +14,7 @@ named `tags`) is left to that page, as PyBlosxom also preferred a folder over an
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -38,21 +39,23 @@ def legacy_pages(ctx: RenderContext):
     if not ctx.config.pyblosxom_urls:
         return
     paths = _Paths(_real_page_paths(ctx))
+    tags = _tag_spellings(ctx)
     moved = []
-    for redirect in _redirects(ctx):
+    for redirect in _redirects(ctx, tags):
         if paths.claim(redirect.path):
             moved.append(redirect)
             yield redirect_page(ctx, redirect)
-    for page in _feeds(ctx):
+    for page in _feeds(ctx, tags):
         if paths.claim(page.path):
             yield page
-    moved += _moved_feeds(ctx)
+    # For the server maps only: an old tag feed has a new home, so a 301 can move its subscribers there.
+    moved += [Redirect(f"{TAG_TRIGGER}{name}.rss", tag_feed_url(ctx.site.tags[slug]), "") for name, slug in tags]
     yield _map_page(ctx, NGINX_MAP, nginx_map(ctx, moved))
     yield _map_page(ctx, APACHE_MAP, apache_map(ctx, moved))
 
 
 # -- the shapes ---------------------------------------------------------------------------------------------
-def _redirects(ctx: RenderContext):
+def _redirects(ctx: RenderContext, tags: list[tuple[str, str]]):
     site = ctx.site
     for post in site.ordered:                      # /<cat>/<slug> -> /<cat>/<slug>.html
         old = post.url[: -len(".html")]
@@ -61,7 +64,7 @@ def _redirects(ctx: RenderContext):
         yield _folder_redirect(f"/{year:04d}/{MONTHS[month - 1]}", f"/{year:04d}/{month:02d}/")
     for year, month, day in sorted(site.days):     # /2014/Feb/24 -> /2014/02/24/
         yield _folder_redirect(f"/{year:04d}/{MONTHS[month - 1]}/{day:02d}", f"/{year:04d}/{month:02d}/{day:02d}/")
-    for name, slug in _tag_spellings(ctx):         # /tag/<tag as written> -> /tags/<slug>/
+    for name, slug in tags:                        # /tag/<tag as written> -> /tags/<slug>/
         yield _folder_redirect(TAG_TRIGGER + name, f"/tags/{slug}/")
     # The paginate plugin's static pages, counted from 0: index_page1.html is the second page.
     per_page = ctx.config.posts_per_page
@@ -88,33 +91,27 @@ def _safe_segment(name: str) -> bool:
     return all(p not in ("", ".", "..") for p in parts) and not any(c in name for c in "?#\\\0")
 
 
-def _feeds(ctx: RenderContext):
+def _feeds(ctx: RenderContext, tags: list[tuple[str, str]]):
     site, title = ctx.site, ctx.config.title
     for post in site.ordered:                      # /<cat>/<slug>.rss: the entry in the rss flavour
         old = post.url[: -len(".html")]
         for ext, atom in ((".rss", False), (".atom", True)):
             page = feed_page(ctx, [post], f"{title}: {post.title}", post.url, quote(old + ext), atom)
-            yield _at(ctx, page, old + ext, f"the old feed of {post.source}")
+            yield _at(page, old + ext, f"the old feed of {post.source}")
     for category, posts in sorted(site.categories.items()):
         if category != "/":                        # /<cat>/index.atom (index.rss is the category's feed)
             old = category + "/index.atom"
             page = feed_page(ctx, posts, f"{title}: {category}", category + "/", quote(old), atom=True)
-            yield _at(ctx, page, old, f"the old Atom feed of {category}")
-    for name, slug in _tag_spellings(ctx):         # /tag/<tag>.rss, announcing the new feed as its own
+            yield _at(page, old, f"the old Atom feed of {category}")
+    for name, slug in tags:                        # /tag/<tag>.rss, announcing the new feed as its own
         tag = site.tags[slug]
         page = feed_page(ctx, tag.posts, f"{title}: posts tagged {tag.name}", tag.url, tag_feed_url(tag))
-        yield _at(ctx, page, f"{TAG_TRIGGER}{name}.rss", f"the old feed of the tag {name}")
+        yield _at(page, f"{TAG_TRIGGER}{name}.rss", f"the old feed of the tag {name}")
 
 
-def _moved_feeds(ctx: RenderContext) -> list[Redirect]:
-    """For the server maps only: an old tag feed has a new home, so a 301 can move its subscribers."""
-    return [Redirect(f"{TAG_TRIGGER}{name}.rss", tag_feed_url(ctx.site.tags[slug]), "")
-            for name, slug in _tag_spellings(ctx)]
-
-
-def _at(ctx: RenderContext, page: Page, old_url: str, source: str) -> Page:
-    path = old_url.lstrip("/")
-    return Page(path, ctx.key("pyblosxom-feed", path, page.key), page.render, source)
+def _at(page: Page, old_url: str, source: str) -> Page:
+    """The feed `page` written at the old URL: same bytes, so the same key (keys are recorded per path)."""
+    return Page(old_url.lstrip("/"), page.key, page.render, source)
 
 
 # -- redirect pages -----------------------------------------------------------------------------------------
@@ -139,8 +136,11 @@ def redirect_page(ctx: RenderContext, redirect: Redirect) -> Page:
 
 
 # -- server maps --------------------------------------------------------------------------------------------
+_MAP_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')     # would need quoting rules of their own
+
+
 def _map_safe(url: str) -> bool:
-    return not any(c in url for c in '"\\') and all(32 <= ord(c) != 127 for c in url)
+    return not _MAP_UNSAFE.search(url)
 
 
 def nginx_map(ctx: RenderContext, redirects: list[Redirect]) -> str:
@@ -190,13 +190,18 @@ class _Paths:
 
     def _add(self, path: str) -> None:
         self.files.add(path)
-        parts = path.split("/")
-        self.folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        self.folders.update(_parents(path))
 
     def claim(self, path: str) -> bool:
-        parts = path.split("/")
-        if path in self.files or path in self.folders or any(
-                "/".join(parts[:i]) in self.files for i in range(1, len(parts))):
+        if path in self.files or path in self.folders or not self.files.isdisjoint(_parents(path)):
             return False
         self._add(path)
         return True
+
+
+def _parents(path: str):
+    """'a/b/c.html' -> 'a/b', 'a'."""
+    end = path.rfind("/")
+    while end > 0:
+        yield path[:end]
+        end = path.rfind("/", 0, end)
