@@ -7,17 +7,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable
 
 from . import __version__
 from .cache import CACHE_DIR, BuildCache
 from .config import load_config
 from .loader import load_content, read_body
-from .markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all
-from .model import Site, build_site
+from .markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
+from .keys import make_key
+from .model import Site, build_site, is_published
 from .parallel import fork_map
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
-from .pages.context import RenderContext, make_key
+from .pages.comments import comment_pages
+from .pages.context import RenderContext
 from .pages.feeds import post_feeds
 from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
@@ -34,7 +37,7 @@ PARALLEL_PAGES = 500
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
-              not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
+              comment_pages, not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
 
 
 @dataclass
@@ -45,6 +48,8 @@ class BuildOptions:
     future: bool = False
     drafts: bool = False
     lock_timeout: float = 60.0
+    # progress(label, total) -> an object with update(n) and close(); None shows nothing (cron, tests).
+    progress: Callable[[str, int], Any] | None = None
 
 
 @dataclass
@@ -79,33 +84,39 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         try:
             with timer.stage("read"):
                 content = load_content(site_dir, config.tz, cache, warn)
-                now = options.now or datetime.now(config.tz)
-                site = build_site(config, content.posts, content.comments, now=now.astimezone(config.tz),
+                now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
+                _warn_orphan_comments(content, warn)
+                dirs = template_dirs(site_dir, config)
+                global_key = make_key(__version__, MARKDOWN_FINGERPRINT, fingerprint(dirs), config.fingerprint())
+                shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
+                writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
+                if writer.up_to_date(inputs):
+                    # Nothing a page could show has changed since the last build, and every file is in place.
+                    return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
+                site = build_site(config, content.posts, content.comments, now=now,
                                   future=options.future, drafts=options.drafts)
-                _warn_orphan_comments(content, site, warn)
             with timer.stage("markdown"):
-                body_html = _render_bodies(site_dir, site, content, cache)
+                body_html = _render_bodies(site_dir, site, content, cache, options.progress)
             with timer.stage("related"):
                 site.related = _related(site, cache)
             with timer.stage("render"):
-                dirs = template_dirs(site_dir, config)
                 env = make_environment(dirs, config)
-                global_key = make_key(__version__, MARKDOWN_FINGERPRINT, fingerprint(dirs), config.fingerprint())
                 ctx = RenderContext(site, env, global_key, body_html, dirs)
                 pages = collect_pages(ctx, site_dir)
-                writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
                 todo = writer.changed(pages)
-                if len(todo) >= PARALLEL_PAGES:
-                    # Many pages to render: every post's block once, on all cores, before the pages that join
-                    # them are split between the cores too.
-                    ctx.add_blocks(fork_map(ctx.render_block, site.ordered))
                 try:
-                    writer.stage(todo, render_many=fork_map)
+                    with _progress(options.progress, "posts", len(site.ordered) if len(todo) >= PARALLEL_PAGES else 0) as step:
+                        if len(todo) >= PARALLEL_PAGES:
+                            # Many pages to render: every post's block once, on all cores, before the pages
+                            # that join them are split between the cores too.
+                            ctx.add_blocks(fork_map(ctx.render_block, site.ordered, progress=step))
+                    with _progress(options.progress, "pages", len(todo)) as step:
+                        writer.stage(todo, render_many=lambda fn, items: fork_map(fn, items, progress=step))
                 except BaseException:
                     writer.discard()
                     raise
             with timer.stage("write"):
-                stats = writer.publish()
+                stats = writer.publish(inputs)
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started)
@@ -121,7 +132,20 @@ def collect_pages(ctx: RenderContext, site_dir: Path) -> list[Page]:
     return pages
 
 
-def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache):
+@contextmanager
+def _progress(factory, label: str, total: int):
+    """A step callback for a progress display, or None when there is nothing to show."""
+    if not factory or total == 0:
+        yield None
+        return
+    bar = factory(label, total)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progress=None):
     """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by body hash."""
     wanted: dict[str, tuple] = {}
     for post in site.ordered:
@@ -137,7 +161,8 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache):
             if body is None:
                 body = read_body(site_dir, record)
             jobs.append((key, body, record.body_format, untrusted))
-    fresh = render_all(jobs)
+    with _progress(progress, "markdown", len(jobs)) as step:
+        fresh = render_all(jobs, step)
     if fresh:
         cache.put_html(fresh)
     if len(have) > 2 * len(wanted) + 100:
@@ -148,7 +173,13 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache):
         key = html_key(body_hash)
         html = memo.get(key)
         if html is None:
-            html = memo[key] = cache.get_html([key])[key]
+            html = cache.get_html([key]).get(key)
+            if html is None:   # lost from a damaged cache after html_keys() was read: render it again
+                record, untrusted = wanted[key]
+                body = content.bodies.get(record.body_hash)
+                body = read_body(site_dir, record) if body is None else body
+                html = to_html(body, record.body_format, untrusted)
+            memo[key] = html
         return html
 
     return body_html
@@ -167,7 +198,21 @@ def _related(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
     return related
 
 
-def _warn_orphan_comments(content, site: Site, warn) -> None:
+def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config):
+    """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
+    the build has nothing to do. Cheap: no rendering, no model beyond the records."""
+    shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
+    ids = {p.id for p in shown}
+    parts = [p.id + "\0" + p.source_hash for p in shown]
+    parts += [c.id + "\0" + c.source_hash for c in content.comments
+              if c.post_id in ids and (options.future or c.date <= now)]
+    statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
+    parts += [f"{path}\0{st.st_mtime_ns}\0{st.st_size}" for folder in statics if folder.is_dir()
+              for path in sorted(folder.rglob("*")) if (st := path.stat()) and path.is_file()]
+    return len(shown), make_key(global_key, parts)
+
+
+def _warn_orphan_comments(content, warn) -> None:
     known = {p.id for p in content.posts}
     folders = sorted({c.id.rsplit("/", 1)[0] for c in content.comments if c.post_id not in known})
     for folder in folders:

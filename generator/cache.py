@@ -3,12 +3,16 @@
 It holds parsed content records (keyed by each file's path, mtime and size; every record carries the hash of the
 bytes it came from) and rendered HTML of post and comment bodies (keyed by the body's hash and the renderer's
 fingerprint). A cache from another generator version, a damaged file or a record that will not load is dropped
-and rebuilt, never trusted: records are unpickled with an allow-list of the few classes they may contain.
+and rebuilt, never trusted: every blob and body carries a checksum, damage SQLite finds in any query rebuilds the
+cache, and records are unpickled with an allow-list of the few classes they may contain.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -17,7 +21,7 @@ from zoneinfo import ZoneInfo
 from . import __version__
 
 CACHE_DIR = ".blog-cache"
-SCHEMA = "blog-cache 2 " + __version__
+SCHEMA = "blog-cache 3 " + __version__
 
 _ALLOWED = {
     ("generator.model", "Post"), ("generator.model", "Comment"),
@@ -56,11 +60,31 @@ def _loads(data: bytes):
     return _SafeUnpickler(io.BytesIO(data)).load()
 
 
+def _checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=8).digest()
+
+
+def _survives_damage(miss):
+    """SQLite checks a file's structure when it opens it, not every page: a damaged page shows only when a query
+    reads it. Then the cache is rebuilt and the query answers `miss()`, as if the cache had never held it."""
+    def wrap(method):
+        @functools.wraps(method)
+        def run(self, *args):
+            try:
+                return method(self, *args)
+            except sqlite3.DatabaseError as e:   # OperationalError too (text that is not UTF-8)
+                self._damaged(str(e))
+                return miss()
+        return run
+    return wrap
+
+
 class BuildCache:
     def __init__(self, site_dir: Path, warn=None):
         self.dir = site_dir / CACHE_DIR
         self.path = self.dir / "cache.sqlite"
         self.warn = warn or (lambda msg: None)
+        self.pid = os.getpid()
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -70,6 +94,7 @@ class BuildCache:
             ignore.write_text("*\n")
         if not self.path.exists():
             return self._recreate()
+        db = None
         try:
             db = self._connect()
             row = db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone()
@@ -77,8 +102,9 @@ class BuildCache:
                 raise sqlite3.DatabaseError("written by another version")
             return db
         except sqlite3.DatabaseError as e:
-            if self.path.exists():
-                self.warn(f"warning: {self.path}: the build cache is unusable ({e}); rebuilding it")
+            if db is not None:
+                db.close()   # before its files are removed, or its WAL would outlive them
+            self.warn(f"warning: {self.path}: the build cache is unusable ({e}); rebuilding it")
             return self._recreate()
 
     def _connect(self) -> sqlite3.Connection:
@@ -93,11 +119,23 @@ class BuildCache:
         db = self._connect()
         db.executescript("""
             CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-            CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
-            CREATE TABLE html (key TEXT PRIMARY KEY, html TEXT NOT NULL);
+            CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL, sum BLOB NOT NULL);
+            CREATE TABLE html (key TEXT PRIMARY KEY, html TEXT NOT NULL, sum BLOB NOT NULL);
         """)
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
         return db
+
+    def _damaged(self, what: str) -> None:
+        """Damage found while reading: warn, and start again with an empty cache. A forked worker only misses;
+        the file belongs to the build's own process."""
+        self.warn(f"warning: {self.path}: the build cache is damaged ({what}); rebuilding it")
+        if os.getpid() != self.pid:
+            return
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+        self.db = self._recreate()
 
     # Parsed records: {rel path: (mtime_ns, size, record)}, stored as one blob because every build needs all.
     def load_records(self) -> dict:
@@ -107,33 +145,55 @@ class BuildCache:
     def save_records(self, records: dict) -> None:
         self.put_blob("records", records)
 
+    @_survives_damage(lambda: None)
     def get_blob(self, name: str):
-        row = self.db.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
+        row = self.db.execute("SELECT data, sum FROM blobs WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        if _checksum(row[0]) != row[1]:
+            self._damaged(f"the cached {name} does not match its checksum")
+            return None
         try:
-            return _loads(row[0]) if row else None
+            return _loads(row[0])
         except Exception as e:  # noqa: BLE001 - any damage means: compute it again
             self.warn(f"warning: {self.path}: the cached {name} could not be read ({e}); rebuilding it")
             return None
 
+    @_survives_damage(lambda: None)
     def put_blob(self, name: str, value) -> None:
-        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?)", (name, _dumps(value)))
+        data = _dumps(value)
+        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", (name, data, _checksum(data)))
 
+    @_survives_damage(set)
     def html_keys(self) -> set[str]:
         return {k for (k,) in self.db.execute("SELECT key FROM html")}
 
+    @_survives_damage(dict)
     def get_html(self, keys: list[str]) -> dict[str, str]:
+        """The HTML of those keys the cache holds intact; a key it lost is simply missing."""
         found: dict[str, str] = {}
+        damaged = 0
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT key, html FROM html WHERE key IN ({marks})", chunk))
+            for key, html, check in self.db.execute(f"SELECT key, html, sum FROM html WHERE key IN ({marks})",
+                                                    chunk):
+                if _checksum(html.encode()) == check:
+                    found[key] = html
+                else:
+                    damaged += 1
+        if damaged:
+            self._damaged(f"{damaged} rendered bodies do not match their checksums")
         return found
 
+    @_survives_damage(lambda: None)
     def put_html(self, items: dict[str, str]) -> None:
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items.items())
+        self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?, ?)",
+                            ((k, html, _checksum(html.encode())) for k, html in items.items()))
         self.db.execute("COMMIT")
 
+    @_survives_damage(lambda: None)
     def prune_html(self, live_keys: set[str]) -> None:
         """Forget HTML no current post or comment uses, so the cache does not grow for ever."""
         stale = [k for (k,) in self.db.execute("SELECT key FROM html") if k not in live_keys]

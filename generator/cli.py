@@ -31,7 +31,8 @@ def cmd_build(args) -> int:
             raise UsageError(e.message) from None
     warn = (lambda msg: print(msg, file=sys.stderr))
     options = BuildOptions(site_dir=args.site, output_dir=args.output, now=now, future=args.future,
-                           drafts=args.drafts, lock_timeout=args.wait)
+                           drafts=args.drafts, lock_timeout=args.wait,
+                           progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
     if args.timings:
         print("Stage times:")
@@ -42,6 +43,19 @@ def cmd_build(args) -> int:
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
               f"{s.removed} removed in {result.elapsed:.1f} s")
     return 0
+
+
+def terminal_progress():
+    """A progress bar factory for builds run at a terminal; None under cron or when output is redirected.
+    tqdm: small, no dependencies of its own, and its `delay` shows a bar only for stages that run long."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    def bar(label: str, total: int):
+        return tqdm(total=total, desc=label, unit=" " + label, delay=2.0, leave=False, file=sys.stderr,
+                    dynamic_ncols=True)
+    return bar
 
 
 def cmd_init(args) -> int:
@@ -73,6 +87,11 @@ def cmd_serve(args) -> int:
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
     return serve(output, host=args.host, port=args.port, build=rebuild, watch_paths=watch, base_path=base_path)
+
+
+def cmd_comments(args) -> int:
+    from .moderation import run
+    return run(args)
 
 
 def cmd_import_pyblosxom(args) -> int:
@@ -127,6 +146,29 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--watch", action="store_true", help="rebuild on changes and reload the browser")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("comments", help="moderate readers' comments",
+                       description="Comments waiting for approval are files in comments-pending/ beside "
+                       "config.yaml; they are never published until approved.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    c = actions.add_parser("list", help="show the comments waiting for approval")
+    c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    for action, what in (("approve", "move a waiting comment into place, to be published"),
+                         ("reject", "delete a waiting comment, saying what it deletes")):
+        c = actions.add_parser(action, help=what, description=what[0].upper() + what[1:] + ".")
+        c.add_argument("id", metavar="ID", help="the comment's ID, as 'blog comments list' shows it")
+        c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    c = actions.add_parser("add", help="write a comment to the queue (or publish it with --approve)",
+                           description="Write a comment dated now. Its text (Markdown) comes from --file, "
+                           "or standard input.")
+    c.add_argument("post", metavar="POST", help="the post's path (/book/some-post) or permalink URL")
+    c.add_argument("--author", required=True, help="the commenter's name")
+    c.add_argument("--url", help="the commenter's web site (http or https)")
+    c.add_argument("--email", help="the commenter's email address (never published)")
+    c.add_argument("--file", type=Path, help="read the comment's text from this file")
+    c.add_argument("--approve", action="store_true", help="publish it now instead of queueing it")
+    c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.set_defaults(func=cmd_comments)
 
     p = sub.add_parser("import", help="import another blog's files",
                        description="Import another blog into a new site folder.")

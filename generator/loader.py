@@ -70,6 +70,8 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
             warn(f"warning: content/{rel}: comment folders hold no sub-folders; ignored")
             continue
         cached = old.get(rel)
+        if cached is not None and not _well_formed(cached, Comment if in_comments else Post):
+            cached = None
         # Dates are read in the site's zone, so a record is only as good as the zone it was read in.
         if cached and cached[:3] == (st.st_mtime_ns, st.st_size, tz.key):
             record = cached[3]
@@ -89,6 +91,12 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     if records != old:
         cache.save_records(records)
     return result
+
+
+def _well_formed(cached, kind) -> bool:
+    """A cache entry of the shape this version writes; anything else is read from the file again."""
+    return (isinstance(cached, tuple) and len(cached) == 4 and isinstance(cached[0], int)
+            and isinstance(cached[1], int) and isinstance(cached[3], kind))
 
 
 def _check_unique(posts: list[Post]) -> None:

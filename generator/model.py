@@ -113,7 +113,7 @@ def _group(posts, key):
 def build_site(config: Config, posts: list[Post], comments: list[Comment], *, now: datetime,
                future: bool = False, drafts: bool = False) -> Site:
     """Filter to what is published at `now`, then index it. Comments of unpublished posts are dropped."""
-    published = [p for p in posts if (future or p.date <= now) and (drafts or not p.draft)]
+    published = [p for p in posts if is_published(p, now, future, drafts)]
     published.sort(key=newest_first)
     by_id = {p.id: p for p in published}
 
@@ -142,6 +142,11 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
     return Site(config=config, posts=by_id, ordered=published, categories=dict(categories), tags=tags,
                 days=_group(published, lambda p: (p.date.year, p.date.month, p.date.day)),
                 comments=dict(by_post))
+
+
+def is_published(post: Post, now: datetime, future: bool = False, drafts: bool = False) -> bool:
+    """Scheduled posts wait for their date, drafts for --drafts."""
+    return (future or post.date <= now) and (drafts or not post.draft)
 
 
 def category_ancestors(category: str) -> list[str]:

@@ -34,19 +34,30 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 8) -> list[R]:
-    """[fn(x) for x in items], in order, spread over all cores when there are enough items."""
+def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 16,
+             progress: Callable[[int], None] | None = None) -> list[R]:
+    """[fn(x) for x in items], in order, spread over all cores when there are enough items.
+    `progress(n)` is told as each n items are done."""
     global _job, _items
     count = workers()
     if len(items) < THRESHOLD or count == 1 or "fork" not in _methods():
-        return [fn(item) for item in items]
+        results = []
+        for item in items:
+            results.append(fn(item))
+            if progress:
+                progress(1)
+        return results
     n = count * chunks_per_worker
     size = -(-len(items) // n)
     bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     _job, _items = fn, items
     try:
+        parts = []
         with get_context("fork").Pool(count) as pool:
-            parts = pool.map(_run, bounds, chunksize=1)
+            for part in pool.imap(_run, bounds, chunksize=1):
+                parts.append(part)
+                if progress:
+                    progress(len(part))
     finally:
         _job, _items = None, ()
     return [result for part in parts for result in part]

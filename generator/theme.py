@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import jinja2
-
 from .config import Config
 from .errors import BlogError
 
@@ -37,7 +35,9 @@ def fingerprint(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-def make_environment(dirs: list[Path], config: Config) -> jinja2.Environment:
+def make_environment(dirs: list[Path], config: Config):
+    import jinja2   # here, not at the top: a build with nothing to render never needs it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -55,6 +55,8 @@ def make_environment(dirs: list[Path], config: Config) -> jinja2.Environment:
 
 def template_error(e: Exception, dirs: list[Path]) -> BlogError:
     """A Jinja error as one line naming the template file and line."""
+    import jinja2
+
     name = getattr(e, "filename", None) or getattr(e, "name", None)
     line = getattr(e, "lineno", None)
     if isinstance(e, jinja2.TemplateNotFound):

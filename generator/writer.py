@@ -42,14 +42,27 @@ class OutputWriter:
         self.old = self._load_manifest()
         self.new: dict[str, list] = {}
         self.stats = WriteStats()
+        self._made: set[str] = set()
 
     def _load_manifest(self) -> dict[str, list]:
+        self.old_inputs = None
         try:
             data = json.loads((self.output / MANIFEST).read_text(encoding="utf-8"))
             files = data.get("files", {})
+            self.old_inputs = data.get("inputs")
             return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
         except (OSError, ValueError, AttributeError):
             return {}
+
+    def up_to_date(self, inputs: str) -> bool:
+        """True when the last build was made from these very inputs and every file it wrote is still there."""
+        if inputs != self.old_inputs:
+            return False
+        output = str(self.output)
+        if any(_size(os.path.join(output, path)) != size for path, (_, size) in self.old.items()):
+            return False
+        self.stats.unchanged = len(self.old)
+        return True
 
     def changed(self, pages: list[Page]) -> list[Page]:
         """The pages whose key differs from the one their file was made from (or whose file is gone)."""
@@ -90,37 +103,54 @@ class OutputWriter:
         if _same_bytes(os.path.join(self.output, page.path), data):
             return len(data), False
         staged = os.path.join(self.staging, page.path)
-        os.makedirs(os.path.dirname(staged), exist_ok=True)
+        folder = os.path.dirname(staged)
+        if folder not in self._made:   # per process: workers each keep their own
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
         with open(staged, "wb") as f:
             f.write(data)
         return len(data), True
 
-    def publish(self) -> WriteStats:
+    def publish(self, inputs: str | None = None) -> WriteStats:
         self.output.mkdir(parents=True, exist_ok=True)
+        removed = sorted(set(self.old) - set(self.new))
+        if self.stats.staged or removed:
+            # Until the last file is in place, the manifest must not vouch for any file being replaced: a
+            # build killed half way is then repaired by the next, whatever the content is by then.
+            interim = dict(self.old)
+            interim.update({path: ["", -1] for path in self.stats.staged})
+            self._write_manifest_data(interim, None)
         for path in self.stats.staged:
             _move_into_place(os.path.join(self.staging, path), os.path.join(self.output, path))
             self.stats.written += 1
-        for path in sorted(set(self.old) - set(self.new)):
+        for path in removed:
             target = self.output / path
             if target.is_file() and not target.is_symlink():
                 target.unlink()
                 self.stats.removed += 1
                 _remove_empty_parents(target.parent, self.output)
-        self._write_manifest()
+        changed = self._write_manifest(inputs)
         shutil.rmtree(self.staging, ignore_errors=True)
-        self._warn_unknown_files()
+        if changed:
+            # Only when something changed: walking every folder costs as much as the rest of a quiet build.
+            self._warn_unknown_files()
         return self.stats
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _write_manifest(self) -> None:
-        if self.new == self.old and (self.output / MANIFEST).is_file():
-            return
-        data = json.dumps({"version": 1, "files": dict(sorted(self.new.items()))}, indent=0,
+    def _write_manifest(self, inputs: str | None) -> bool:
+        if self.new == self.old and inputs == self.old_inputs and (self.output / MANIFEST).is_file():
+            return False
+        return self._write_manifest_data(self.new, inputs)
+
+    def _write_manifest_data(self, files: dict, inputs: str | None) -> bool:
+        data = json.dumps({"version": 1, "inputs": inputs, "files": dict(sorted(files.items()))}, indent=0,
                           sort_keys=False).encode()
-        if not _same_bytes(self.output / MANIFEST, data):
-            _atomic_write(self.output / MANIFEST, data)
+        if _same_bytes(self.output / MANIFEST, data):
+            return False
+        _atomic_write(self.output / MANIFEST, data)
+        return True
 
     def _warn_unknown_files(self) -> None:
         """Files in output/ the generator did not write are left alone, but said once per build."""

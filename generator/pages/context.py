@@ -3,35 +3,17 @@ block rendered once and reused by every page that shows it."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-import jinja2
 from markupsafe import Markup
 
 from ..errors import BlogError
+from ..keys import make_key
 from ..model import Comment, Post, Site
-from ..sanitize import safe_url
+from ..sanitize import plain_text, safe_url
 from ..theme import template_error
-
-
-def make_key(*parts: Any) -> str:
-    """A short hash of the parts. Strings and lists of strings (the hot case: block keys of a listing) are
-    joined directly; anything else goes through repr()."""
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part)
-        elif isinstance(part, list):
-            try:
-                out.append("\x1e".join(part))
-            except TypeError:
-                out.append(repr(part))
-        else:
-            out.append(repr(part))
-    return hashlib.blake2b("\x1f".join(out).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -70,7 +52,7 @@ class CommentView:
 
 
 class RenderContext:
-    def __init__(self, site: Site, env: jinja2.Environment, global_key: str, body_html: Callable[[str], str],
+    def __init__(self, site: Site, env, global_key: str, body_html: Callable[[str], str],
                  template_dirs):
         self.site = site
         self.config = site.config
@@ -82,6 +64,7 @@ class RenderContext:
         self._block_keys: dict[str, str] = {}
         self._listing_keys: dict[str, str] = {}
         self._tag_names: dict[str, tuple[str, ...]] = {}
+        self._views: dict[str, PostView] = {}
 
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:
@@ -117,18 +100,25 @@ class RenderContext:
         return names
 
     def view(self, post: Post, with_body: bool = True) -> PostView:
-        return PostView(
-            post=post, title=post.title, url=post.url, date=post.date, category=post.category,
-            category_url=category_url(post.category),
-            tags=[Link(self.site.tags[s].name, self.site.tags[s].url) for s in post.tag_slugs],
-            related=[Link(r.title, r.url) for r in self.related(post)],
-            fields=post.fields, summary=post.summary, comment_count=len(self.site.comments_of(post)),
-            body=Markup(self.body_html(post.body_hash)) if with_body else Markup(""),
-        )
+        """The post for templates. Without the body it is made once per build: archive pages list each post
+        many times (its tags, months, days), and the view is the same each time."""
+        light = self._views.get(post.id)
+        if light is None:
+            tags = self.site.tags
+            light = self._views[post.id] = PostView(
+                post=post, title=post.title, url=post.url, date=post.date, category=post.category,
+                category_url=category_url(post.category),
+                tags=[Link(tags[s].name, tags[s].url) for s in post.tag_slugs],
+                related=[Link(r.title, r.url) for r in self.related(post)],
+                fields=post.fields, summary=post.summary, comment_count=len(self.site.comments_of(post)),
+                body=Markup(""),
+            )
+        return replace(light, body=Markup(self.body_html(post.body_hash))) if with_body else light
 
     def comment_view(self, comment: Comment) -> CommentView:
         post = self.site.posts[comment.post_id]
-        return CommentView(comment=comment, author=comment.author, url=safe_url(comment.url), date=comment.date,
+        return CommentView(comment=comment, author=plain_text(comment.author), url=safe_url(comment.url),
+                           date=comment.date,
                            anchor=comment.anchor, body=Markup(self.body_html(comment.body_hash)),
                            post_title=post.title, post_url=post.url)
 
@@ -153,8 +143,12 @@ class RenderContext:
             return self.env.get_template(name).render(context)
         except BlogError:
             raise
-        except (jinja2.TemplateError, TypeError, AttributeError, ValueError) as e:
-            raise template_error(e, self.template_dirs) from None
+        except Exception as e:
+            # Jinja's own errors (matched by module, so jinja2 is imported only when rendering) and the
+            # errors a template's expressions raise are the template's fault, named with its file and line.
+            if type(e).__module__.startswith("jinja2") or isinstance(e, (TypeError, AttributeError, ValueError)):
+                raise template_error(e, self.template_dirs) from None
+            raise
 
     def render_page(self, name: str, context: dict) -> bytes:
         return self.render_template(name, context).encode("utf-8")

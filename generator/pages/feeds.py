@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from feedgen.feed import FeedGenerator
-
 from . import Page
 from .context import RenderContext
 
@@ -32,7 +30,9 @@ def site_feeds(ctx: RenderContext) -> list[tuple[str, str, str]]:
 
 
 def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, description: str,
-             updated: datetime, atom: bool = False) -> FeedGenerator:
+             updated: datetime, atom: bool = False):
+    from feedgen.feed import FeedGenerator   # here: a build with no feed to render never loads lxml
+
     config = ctx.config
     fg = FeedGenerator()
     fg.id(config.absolute(page_url))
