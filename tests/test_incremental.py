@@ -183,8 +183,12 @@ def test_editing_a_body_rewrites_exactly_the_pages_and_feeds_that_show_it(site, 
 def test_editing_a_title_also_rewrites_every_page_that_links_to_the_post(site, tmp_path):
     assert run_blog(site, "build").returncode == 0
     output = site / "output"
-    linking = html_files_with(output, lambda soup: soup.find("a", href=TARGET_URL) is not None)
-    expected = linking | feeds_with_entry(output, TARGET_URL)
+    # Links with an anchor count too: the recent-comments page links to TARGET_URL#comment-..., and the
+    # feeds of comments name the post in each entry's title.
+    to_target = re.compile("^" + re.escape(TARGET_URL) + "(#.*)?$")
+    linking = html_files_with(output, lambda soup: soup.find("a", href=to_target) is not None)
+    comment_feeds = {"comments/index.rss", TARGET_URL[1:-len(".html")] + ".comments.rss"}
+    expected = linking | feeds_with_entry(output, TARGET_URL) | comment_feeds
     # Beyond the pages that show the post: tag and date archives, and posts listing it as related (with
     # the listing pages that show those posts).
     assert {"tags/john-ringo/index.html", "2014/02/24/index.html", "2014/index.html",
@@ -250,7 +254,7 @@ def test_deleting_a_post_removes_its_page_and_its_last_tag_but_not_files_made_by
     output = site / "output"
     lonely = {"misc/solo/lonely.html", "tags/only-here/index.html", "tags/only-here/index.rss",
               "misc/solo/index.html", "misc/solo/index.rss", "misc/index.html", "misc/index.rss",
-              "2013/11/02/index.html", "2013/11/index.html"}
+              "2013/11/02/index.html", "2013/11/index.html", "misc/solo/lonely.comments.rss"}
     assert all((output / p).is_file() for p in lonely)
     (output / "hand-made.html").write_text("<p>mine</p>", encoding="utf-8")
     (output / "tags/only-here/notes.txt").write_text("also mine", encoding="utf-8")

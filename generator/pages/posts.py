@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import Page, page_path
 from .context import RenderContext
-from .feeds import site_feeds
+from .feeds import comments_feed_url, site_feeds
 
 
 def post_pages(ctx: RenderContext):
@@ -13,9 +13,8 @@ def post_pages(ctx: RenderContext):
         key = ctx.key("post", ctx.block_key(post), [(c.id, c.source_hash) for c in comments])
 
         def render(post=post, comments=comments):
-            # The per-post comments feed (comments_feed_url) is announced once a page kind writes it (issue 3);
-            # until then the link would lead nowhere.
-            feeds = site_feeds(ctx)
+            # Every post has a feed of its comments (pages/comments.py), empty until the first one.
+            feeds = site_feeds(ctx) + [("Comments on " + post.title, comments_feed_url(post), "rss")]
             return ctx.render_page("post.html", {
                 "title": post.title, "post": ctx.view(post, with_body=False), "block": ctx.block(post),
                 "comments": [ctx.comment_view(c) for c in comments], "feeds": feeds,
