@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
+from itertools import combinations
 from dataclasses import dataclass
 
 
@@ -50,28 +52,14 @@ class RelatedIndex:
         if not keywords or count <= 0:
             return ()
         *short, longest = keywords
-        # Shared-keyword count and idf sum per candidate, added in one keyword order so equal sets give
-        # equal sums.
-        hits: dict[str, int] = {}
-        weight: dict[str, float] = {}
-        idf = self.idf
+        # Shared-keyword counts, counted in C by Counter.update; the longest list by set intersection.
+        hits: Counter[str] = Counter()
         for k in short:
-            w = idf[k]
-            for other in self.postings[k]:
-                hits[other] = hits.get(other, 0) + 1
-                weight[other] = weight.get(other, 0.0) + w
+            hits.update(self.postings[k])
         hits.pop(item_id, None)
         if short:
-            members = self.members.get(longest) or set(self.postings[longest])
-            w = idf[longest]
-            for other in hits:
-                if other in members:
-                    hits[other] += 1
-                    weight[other] += w
-        rank = self.rank
-        # Two or more shared keywords: few candidates, scored in full.
-        several = [((-n, -round(weight[other], 9), rank[other]), other) for other, n in hits.items() if n >= 2]
-        best = [o for _, o in heapq.nsmallest(count, several)]
+            hits.update(self._members(longest).intersection(hits))
+        best = self._best_sharing_several(hits, keywords, count)
         # One shared keyword: the score is that keyword's rarity, then newest first. Keywords of equal rarity
         # are merged in rank order; each list is read only as far as it can still place a post.
         groups: dict[int, list[str]] = {}
@@ -86,12 +74,53 @@ class RelatedIndex:
                 taken = 0
                 for other in self.postings[k]:
                     if other != item_id and hits.get(other, 1) == 1:
-                        pool.append((rank[other], other))
+                        pool.append((self.rank[other], other))
                         taken += 1
                         if taken >= needed:
                             break
             best.extend(o for _, o in sorted(set(pool))[:needed])
         return tuple(best)
+
+    def _best_sharing_several(self, hits: Counter, keywords: list[str], count: int) -> list[str]:
+        """Up to `count` candidates sharing two or more keywords, best first: more shared keywords, then rarer
+        ones (idf summed in `keywords` order, so equal sets give equal sums), then rank."""
+        tiers: dict[int, list[str]] = {}
+        for other, n in hits.items():
+            if n >= 2:
+                tiers.setdefault(n, []).append(other)
+        best: list[str] = []
+        for n in sorted(tiers, reverse=True):
+            needed = count - len(best)
+            if needed <= 0:
+                break
+            best.extend(self._rank_tier(tiers[n], n, keywords, needed))
+        return best
+
+    def _rank_tier(self, tier: list[str], n: int, keywords: list[str], needed: int) -> list[str]:
+        idf, rank = self.idf, self.rank
+        if len(tier) <= 32:
+            return sorted(tier, key=lambda o: (
+                -round(sum(idf[k] for k in keywords if self._contains(k, o)), 9), rank[o]))[:needed]
+        # A big tier (popular keywords): everyone in it shares exactly n keywords, so take the keyword sets of
+        # size n from the rarest down and find their members by set intersection, not one by one.
+        by_weight: dict[float, list[tuple[str, ...]]] = {}
+        for subset in combinations(keywords, n):
+            by_weight.setdefault(round(sum(idf[k] for k in subset), 9), []).append(subset)
+        pool, ranked = set(tier), []
+        for weight in sorted(by_weight, reverse=True):
+            found: set[str] = set()
+            for subset in by_weight[weight]:
+                found |= pool.intersection(*(self._members(k) for k in subset))
+            ranked.extend(sorted(found, key=rank.__getitem__))
+            if len(ranked) >= needed:
+                break
+        return ranked[:needed]
+
+    def _members(self, keyword: str) -> set[str]:
+        members = self.members.get(keyword)
+        if members is None:
+            members = self.members[keyword] = set(self.postings[keyword])
+        return members
 
     def all(self, count: int) -> dict[str, tuple[str, ...]]:
         return {item_id: self.query(item_id, count) for item_id in self.keywords}
