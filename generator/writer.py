@@ -69,8 +69,10 @@ class OutputWriter:
         seen: dict[str, str] = {}
         for page in pages:
             if page.path in seen:
+                # Name a content file first where one of the two is a file: that is what the blogger renames.
+                files = [s for s in (page.source, seen[page.path]) if s.startswith("content/")]
                 raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
-                                "rename one of them", page.source or None)
+                                "rename one of them", files[0] if files else None)
             seen[page.path] = page.source
         output = str(self.output)
         todo = []
