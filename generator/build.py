@@ -25,7 +25,7 @@ from .pages.feeds import post_feeds
 from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
 from .pages.posts import post_pages
-from .pages.site_files import copied_files, not_found_page, sitemap_page, sitemap_urls
+from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
 from .related import Item, RelatedIndex
 from .slugs import tag_slug
 from .theme import fingerprint, make_environment, template_dirs, theme_dir
@@ -207,8 +207,7 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
     parts += [c.id + "\0" + c.source_hash for c in content.comments
               if c.post_id in ids and (options.future or c.date <= now)]
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
-    parts += [f"{path}\0{st.st_mtime_ns}\0{st.st_size}" for folder in statics if folder.is_dir()
-              for path in sorted(folder.rglob("*")) if (st := path.stat()) and path.is_file()]
+    parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     return len(shown), make_key(global_key, parts)
 
 

@@ -46,15 +46,22 @@ def not_found_page(ctx: RenderContext):
 
 def copied_files(folder: Path, prefix: str, source: str):
     """Every file under `folder`, copied as it is to output/<prefix><relative path>."""
+    for rel, path, key in copied_file_keys(folder):
+        yield Page(prefix + rel, key, path.read_bytes, f"{source}/{rel}")
+
+
+def copied_file_keys(folder: Path) -> list[tuple[str, Path, str]]:
+    """(relative path, path, key) of every file under `folder` worth copying; the key changes with its bytes."""
     if not folder.is_dir():
-        return
+        return []
     racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
+    found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         st = path.stat()
-        rel = path.relative_to(folder).as_posix()
         key = f"file:{st.st_mtime_ns}:{st.st_size}"
         if st.st_mtime_ns >= racy_before:
             # Changed moments ago: a same-size save within the same clock tick would keep this stat, so the
             # bytes decide. Once the file is older the stat alone does; that change of key costs one more read.
             key += ":" + hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-        yield Page(prefix + rel, key, path.read_bytes, f"{source}/{rel}")
+        found.append((path.relative_to(folder).as_posix(), path, key))
+    return found
