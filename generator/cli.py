@@ -17,6 +17,17 @@ def _site_dir(value: str) -> Path:
     return Path(value)
 
 
+def _seconds(value: str) -> float:
+    """A time to wait: 0 or more seconds (argparse turns the error into a usage message, exit status 2)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not seconds >= 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: the time to wait must be 0 or more seconds")
+    return seconds
+
+
 def cmd_build(args) -> int:
     from .build import BuildOptions, build
     from .config import load_config
@@ -133,7 +144,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--future", action="store_true", help="include posts dated in the future (preview)")
     p.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
     p.add_argument("--now", metavar="DATE", help='build as if it were DATE, e.g. "2014-02-25 09:00"')
-    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--wait", type=_seconds, default=60.0, metavar="SECONDS",
                    help="how long to wait for another running build (default 60)")
     p.set_defaults(func=cmd_build)
 
