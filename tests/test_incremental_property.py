@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -48,6 +49,9 @@ COMMENT_BODIES = ["Nice post.\n", "I *disagree*.\n"]
 
 index = st.integers(min_value=0, max_value=1000)
 
+# Two builds per step for 200 steps: tens of seconds.
+pytestmark = pytest.mark.slow
+
 
 def fast_tmp() -> Path:
     """A scratch folder in memory where there is one: the test is about page keys, not disks, and each step
@@ -75,6 +79,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         self.config = {"title": "Blog", "base_url": "https://example.org/blog/", "posts_per_page": 2,
                        "related": {"count": 2}, "timezone": "UTC", "feed_size": 4}
         self.now = NOWS[1]
+        self.future = self.drafts = False
         self.posts: dict[str, dict] = {}      # file path under content/ -> its fields
         self.serial = 0
         self.comment_serial = 0
@@ -205,6 +210,11 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     def set_clock(self, now):
         self.now = now
 
+    @rule(future=st.booleans(), drafts=st.booleans())
+    def set_preview_flags(self, future, drafts):
+        """--future and --drafts, as `blog serve` builds, into the same output as the plain builds."""
+        self.future, self.drafts = future, drafts
+
     @rule(text=st.sampled_from(["User-agent: *\n", "User-agent: x\n", None]))
     def edit_static_file(self, text):
         path = self.site / "content" / "static" / "robots.txt"
@@ -217,7 +227,8 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     # -- the property -------------------------------------------------------------------------------------
     def build_into(self, site: Path, output: Path):
         now = datetime.fromisoformat(self.now).replace(tzinfo=ZoneInfo(self.config["timezone"]))
-        build(BuildOptions(site_dir=site, output_dir=output, now=now), warn=lambda msg: None)
+        build(BuildOptions(site_dir=site, output_dir=output, now=now, future=self.future, drafts=self.drafts),
+              warn=lambda msg: None)
 
     @invariant()
     def check(self):
