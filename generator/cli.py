@@ -90,7 +90,8 @@ def cmd_serve(args) -> int:
 
     site = args.site.resolve()
     output = (args.output or site / "output").resolve()
-    options = BuildOptions(site_dir=site, output_dir=output, future=True, drafts=True)
+    # Same as `blog build` unless asked: output/ is what cron publishes, so drafts never land there unbidden.
+    options = BuildOptions(site_dir=site, output_dir=output, future=args.future, drafts=args.drafts)
 
     def rebuild():
         build(options, warn=lambda msg: print(msg, file=sys.stderr))
@@ -156,6 +157,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--watch", action="store_true", help="rebuild on changes and reload the browser")
+    p.add_argument("--future", action="store_true", help="include posts dated in the future")
+    p.add_argument("--drafts", action="store_true",
+                   help="include drafts (best with --output elsewhere, so cron never publishes them)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("comments", help="moderate readers' comments",

@@ -33,7 +33,12 @@ def split(text: str, path: Path | str) -> tuple[dict, str, list[str]]:
     try:
         meta = yaml.load("\n".join(fm_lines), Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 2 if e.problem_mark else 1
+        mark = e.problem_mark
+        # At the end of the front matter the problem was only noticed there (an unclosed '['): point at the
+        # line where the unfinished thing began.
+        if e.context_mark and (mark is None or mark.line >= len(fm_lines) - 1):
+            mark = e.context_mark
+        line = mark.line + 2 if mark else 1
         raise BlogError(f"the front matter is not valid YAML ({e.problem}); fix the syntax",
                         path, line) from None
     if meta is None:
