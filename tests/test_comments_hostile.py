@@ -71,6 +71,7 @@ SENDERS = [
     ("Upper Name", " JAVASCRIPT:alert(1)"),
     ("Tab Name", "java\tscript:alert(1)"),
     ("]]></title><script>alert(1)</script>", "https://ok.example/?a=1&b=<2>"),
+    ("\x1b\x07\x00", ""),                 # nothing left once the control characters go
 ]
 POSTS = ["diary/target", "book/victim", "link/third"]
 START = datetime(2014, 3, 1, 10, 0)
@@ -221,6 +222,7 @@ def test_a_hostile_author_is_shown_as_text_and_linked_only_with_a_safe_url(outpu
     assert markup_name in by_author, "the name is shown, as text"
     assert by_author[markup_name].find("a", href="https://ok.example/") is not None
     assert "Evil[2JName" in by_author               # the escape and control characters dropped
+    assert "Anonymous" in by_author
     for name in ("Plain Name", "Quote Name", "Data Name", "Upper Name", "Tab Name"):
         assert by_author[name].find("a", rel="nofollow") is None, f"{name} is linked"
     assert by_author["]]></title><script>alert(1)</script>"].find("a", rel="nofollow") is None   # <> in it

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-from ..model import Comment, Post
-from ..sanitize import plain_text
+from ..model import Comment
 from . import Page
 from .context import RenderContext
 from .feeds import EPOCH, comments_feed_url, new_feed, site_feeds
@@ -47,10 +46,6 @@ def recent_comments_page(ctx: RenderContext):
     yield Page("comments/index.html", key, render, "the recent comments page")
 
 
-def _entry_title(comment: Comment, post: Post) -> str:
-    # RSS readers disagree on whether a title is text or HTML. Escaped, it reads the same either way for
-    # ordinary names, and a name made of markup stays text in a reader that renders titles as HTML.
-    return str(escape(f"Comment on {post.title} by {plain_text(comment.author)}"))
 
 
 def _comments_feed(ctx: RenderContext, comments: list[Comment], title: str, page_url: str, feed_url: str,
@@ -60,17 +55,19 @@ def _comments_feed(ctx: RenderContext, comments: list[Comment], title: str, page
     fg = new_feed(ctx, title, page_url, feed_url, description, comments[0].date if comments else empty_date)
     fg.load_extension("dc", atom=False, rss=True)
     for comment in comments:
-        post = ctx.site.posts[comment.post_id]
+        view = ctx.comment_view(comment)
         fe = fg.add_entry(order="append")
-        link = config.absolute(post.url) + "#" + comment.anchor
+        link = config.absolute(view.post_url) + "#" + view.anchor
         fe.id(link)
         fe.guid(link, permalink=True)
-        fe.title(_entry_title(comment, post))
+        # RSS readers disagree on whether a title is text or HTML. Escaped once more, it reads the same either
+        # way for ordinary names, and a name made of markup stays text in a reader that renders it as HTML.
+        fe.title(str(escape(f"Comment on {view.post_title} by {view.author}")))
         fe.link(href=link)
-        fe.published(comment.date)
-        fe.dc.dc_creator(str(escape(plain_text(comment.author))))
+        fe.published(view.date)
+        fe.dc.dc_creator(str(escape(view.author)))
         # The sanitized HTML as escaped text (not CDATA, which a body containing ']]>' would break).
-        fe.description(ctx.body_html(comment.body_hash))
+        fe.description(str(view.body))
     return fg.rss_str(pretty=True)
 
 

@@ -117,7 +117,8 @@ class RenderContext:
 
     def comment_view(self, comment: Comment) -> CommentView:
         post = self.site.posts[comment.post_id]
-        return CommentView(comment=comment, author=plain_text(comment.author), url=safe_url(comment.url),
+        return CommentView(comment=comment, author=plain_text(comment.author) or "Anonymous",
+                           url=safe_url(comment.url),
                            date=comment.date,
                            anchor=comment.anchor, body=Markup(self.body_html(comment.body_hash)),
                            post_title=post.title, post_url=post.url)
