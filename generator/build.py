@@ -100,7 +100,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
             with timer.stage("related"):
                 site.related = _related(site, cache)
             with timer.stage("render"):
-                env = make_environment(dirs, config)
+                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
                 ctx = RenderContext(site, env, global_key, body_html, dirs)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)

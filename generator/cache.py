@@ -85,7 +85,8 @@ class BuildCache:
         self.path = self.dir / "cache.sqlite"
         self.warn = warn or (lambda msg: None)
         self.pid = os.getpid()
-        self.db = self._open()
+        self._db = self._open()
+        self._pid = os.getpid()
 
     def _open(self) -> sqlite3.Connection:
         self.dir.mkdir(exist_ok=True)
@@ -201,6 +202,17 @@ class BuildCache:
             self.db.execute("BEGIN")
             self.db.executemany("DELETE FROM html WHERE key = ?", ((k,) for k in stale))
             self.db.execute("COMMIT")
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection; a forked worker opens its own (SQLite connections must not cross a fork)."""
+        if os.getpid() != self._pid:
+            self._db, self._pid = self._connect(), os.getpid()
+        return self._db
+
+    @db.setter
+    def db(self, connection: sqlite3.Connection) -> None:
+        self._db, self._pid = connection, os.getpid()
 
     def close(self) -> None:
         self.db.close()

@@ -35,10 +35,15 @@ def fingerprint(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-def make_environment(dirs: list[Path], config: Config):
+def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None = None):
     import jinja2   # here, not at the top: a build with nothing to render never needs it
 
-    env = jinja2.Environment(
+    # Compiled templates kept between builds (in the cache folder): compiling costs more than a small rebuild.
+    cache = None
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
+        cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+    env = jinja2.Environment(bytecode_cache=cache,
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
