@@ -13,10 +13,15 @@ from .sanitize import SANITIZER_FINGERPRINT, sanitize_comment_html
 EXTENSIONS = ["fenced_code", "tables", "codehilite"]
 EXTENSION_CONFIGS = {"codehilite": {"css_class": "highlight", "guess_lang": False}}
 
+# Python-Markdown's link pattern backtracks badly on many '[' (upstream issue #798: 16 KB of them take minutes).
+# A stranger's comment with more than this many is rendered with every '[' escaped: literal brackets, no links.
+MAX_UNTRUSTED_BRACKETS = 200
+
+
 # Changes whenever the HTML for the same source could change; part of every cache key and page key.
 MARKDOWN_FINGERPRINT = hashlib.blake2b(
     repr((version("markdown"), version("pygments"), EXTENSIONS, sorted(EXTENSION_CONFIGS.items()),
-          SANITIZER_FINGERPRINT)).encode(), digest_size=8).hexdigest()
+          SANITIZER_FINGERPRINT, MAX_UNTRUSTED_BRACKETS)).encode(), digest_size=8).hexdigest()
 
 _md = None
 
@@ -35,6 +40,8 @@ def to_html(body: str, body_format: str, untrusted: bool = False) -> str:
     if body_format == "html":
         html = body
     else:
+        if untrusted and body.count("[") > MAX_UNTRUSTED_BRACKETS:
+            body = body.replace("\\", "\\\\").replace("[", "\\[")
         md = _converter()
         html = md.reset().convert(body)
     return sanitize_comment_html(html) if untrusted else html
