@@ -131,10 +131,11 @@ class OutputWriter:
                 target.unlink()
                 self.stats.removed += 1
                 _remove_empty_parents(target.parent, self.output)
-        changed = self._write_manifest(inputs)
+        self._write_manifest(inputs)
         shutil.rmtree(self.staging, ignore_errors=True)
-        if changed:
-            # Only when something changed: walking every folder costs as much as the rest of a quiet build.
+        if self.stats.removed or not self.old:
+            # When files go (or on a first build): that is when a file the generator did not write, and so
+            # leaves in place, matters. Walking every folder on each edit would cost as much as the edit.
             self._warn_unknown_files()
         return self.stats
 
