@@ -21,21 +21,26 @@ from zoneinfo import ZoneInfo
 from . import __version__
 
 CACHE_DIR = ".blog-cache"
-SCHEMA = "blog-cache 3 " + __version__
+SCHEMA = "blog-cache 4 " + __version__
 
 _ALLOWED = {
     ("generator.model", "Post"), ("generator.model", "Comment"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
     ("datetime", "timezone"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "tuple"), ("builtins", "list"),
-    ("builtins", "dict"),
+    ("builtins", "dict"), ("generator.cache", "zone"),
 }
 
 
+def zone(key: str) -> ZoneInfo:
+    """How a cached record's time zone is restored: by its name."""
+    return ZoneInfo(key)
+
+
 class _Pickler(pickle.Pickler):
-    # A ZoneInfo pickles through getattr(); store it by name instead, so the allow-list stays tiny.
-    def persistent_id(self, obj):
-        return ("zone", obj.key) if isinstance(obj, ZoneInfo) else None
+    # A ZoneInfo pickles through getattr(); store it by name instead, so the allow-list stays tiny. A dispatch
+    # table is consulted only for that type, so the other 600,000 objects of a big blog pickle at C speed.
+    dispatch_table = {ZoneInfo: lambda z: (zone, (z.key,))}
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -43,11 +48,6 @@ class _SafeUnpickler(pickle.Unpickler):
         if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
         return super().find_class(module, name)
-
-    def persistent_load(self, pid):
-        if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "zone" and isinstance(pid[1], str):
-            return ZoneInfo(pid[1])
-        raise pickle.UnpicklingError("unknown persistent id in the cache")
 
 
 def _dumps(value) -> bytes:

@@ -148,8 +148,9 @@ class OutputWriter:
         return self._write_manifest_data(self.new, inputs)
 
     def _write_manifest_data(self, files: dict, inputs: str | None) -> bool:
-        data = json.dumps({"version": 1, "inputs": inputs, "files": dict(sorted(files.items()))}, indent=0,
-                          sort_keys=False).encode()
+        # Compact, so the C encoder writes it: a big blog's manifest has tens of thousands of entries.
+        data = json.dumps({"version": 1, "inputs": inputs, "files": dict(sorted(files.items()))},
+                          separators=(",", ":")).encode()
         if _same_bytes(self.output / MANIFEST, data):
             return False
         _atomic_write(self.output / MANIFEST, data)
