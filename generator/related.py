@@ -51,6 +51,10 @@ class RelatedIndex:
         keywords = sorted(self.keywords.get(item_id, ()), key=lambda k: (len(self.postings[k]), k))
         if not keywords or count <= 0:
             return ()
+        if len(keywords) >= 2:
+            everything = self._sharing_everything(item_id, keywords, count)
+            if everything is not None:
+                return everything
         *short, longest = keywords
         # Shared-keyword counts, counted in C by Counter.update; the longest list by set intersection.
         hits: Counter[str] = Counter()
@@ -80,6 +84,22 @@ class RelatedIndex:
                             break
             best.extend(o for _, o in sorted(set(pool))[:needed])
         return tuple(best)
+
+    def _sharing_everything(self, item_id: str, keywords: list[str], count: int) -> tuple[str, ...] | None:
+        """The common case on big blogs, answered early: when `count` posts share *all* the keywords, they
+        are the answer (no one can share more, or rarer ones), newest first. They are all in the rarest list,
+        which is in rank order, so it is read only until they are found. None when they are not there early."""
+        first, *rest = keywords
+        sets = [self._members(k) for k in rest]
+        postings = self.postings[first]
+        limit = max(64, len(postings) // 8)   # reading further would cost more than the general way
+        found = []
+        for other in postings[:limit]:
+            if other != item_id and all(other in s for s in sets):
+                found.append(other)
+                if len(found) == count:
+                    return tuple(found)
+        return None
 
     def _best_sharing_several(self, hits: Counter, keywords: list[str], count: int) -> list[str]:
         """Up to `count` candidates sharing two or more keywords, best first: more shared keywords, then rarer
