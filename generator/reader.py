@@ -79,16 +79,22 @@ def _body_format(meta: dict, source: str, fm_lines) -> str:
     return fmt
 
 
+EXAMPLE_DATE = "2014-02-24 17:04"
+
+
+def _required(meta: dict, key: str, example: str, kind: str, source: str):
+    value = meta.get(key)
+    if value is None or str(value).strip() == "":
+        raise BlogError(f"the {kind} has no {key}: add '{key}: {example}' to the front matter", source, 1)
+    return value
+
+
 def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]:
     """`rel` is the path under content/ ('book/John_Ringo/live-free-or-die.md'). Returns the post and its body."""
     source = f"content/{rel}"
     meta, body, fm_lines = split(decode(data, source), source)
-    title = meta.get("title")
-    if title is None or str(title).strip() == "":
-        raise BlogError("the post has no title: add 'title: ...' to the front matter", source, 1)
-    if "date" not in meta or meta["date"] is None:
-        raise BlogError("the post has no date: add 'date: 2014-02-24 17:04' to the front matter", source, 1)
-    when = parse_date(meta["date"], tz, source, key_line(fm_lines, "date"))
+    title = _required(meta, "title", "...", "post", source)
+    when = parse_date(_required(meta, "date", EXAMPLE_DATE, "post", source), tz, source, key_line(fm_lines, "date"))
     names, slugs = parse_tags(meta.get("tags"), source, key_line(fm_lines, "tags"))
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
@@ -110,12 +116,9 @@ def read_comment(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Comment
     """`rel` is 'book/foo.comments/20140225-jane.md'; the post is 'book/foo'."""
     source = f"content/{rel}"
     meta, body, fm_lines = split(decode(data, source), source)
-    author = meta.get("author")
-    if author is None or str(author).strip() == "":
-        raise BlogError("the comment has no author: add 'author: ...' to the front matter", source, 1)
-    if meta.get("date") is None:
-        raise BlogError("the comment has no date: add 'date: 2014-02-24 17:04' to the front matter", source, 1)
-    when = parse_date(meta["date"], tz, source, key_line(fm_lines, "date"))
+    author = _required(meta, "author", "...", "comment", source)
+    when = parse_date(_required(meta, "date", EXAMPLE_DATE, "comment", source), tz, source,
+                      key_line(fm_lines, "date"))
     fmt = _body_format(meta, source, fm_lines)
     folder = rel.parent
     post_id = str(folder.with_name(folder.name[: -len(COMMENTS_SUFFIX)]))
