@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from generator.errors import BlogError
-from generator.importer import add_arguments, import_pyblosxom, run
+from generator.importer import add_arguments, run
+from generator.importer.pyblosxom import import_pyblosxom
 from generator.importer.pyconfig import read_config_py
 from tests.pyblosxom_fixture import RAW_HTML, SYDNEY, build_old_blog, snapshot
 

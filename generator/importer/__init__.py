@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .pyblosxom import import_pyblosxom
-from .report import ImportReport
-
-__all__ = ["ImportReport", "add_arguments", "import_pyblosxom", "run"]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the import; a BlogError propagates to the CLI, which prints it as one line."""
+    from .pyblosxom import import_pyblosxom   # here: every `blog` command builds this parser, few import
     import_pyblosxom(args.old, args.new, config_py=args.config_py, timezone=args.timezone,
                      comments_dir=args.comments_dir, dry_run=args.dry_run, merge=args.merge)
     return 0
