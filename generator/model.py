@@ -7,6 +7,7 @@ The model never reads files and never renders: reader.py builds the records, pag
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -60,7 +61,9 @@ class Comment:
 
     @property
     def anchor(self) -> str:
-        return "comment-" + self.date.strftime("%Y%m%d%H%M%S") + "-" + self.source_hash[:6]
+        # From the file's name, not its bytes: two identical comments are still two anchors.
+        return "comment-" + self.date.strftime("%Y%m%d%H%M%S") + "-" + hashlib.blake2b(
+            self.id.encode(), digest_size=3).hexdigest()
 
 
 @dataclass
