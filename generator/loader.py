@@ -23,9 +23,7 @@ RACY_SECONDS = 2
 class Content:
     posts: list[Post]
     comments: list[Comment]
-    static_files: list[PurePosixPath]                     # under content/static/
     bodies: dict[str, str] = field(default_factory=dict)  # body_hash -> source, for files read this run
-    files_read: int = 0
 
 
 def _walk(content_dir: str):
@@ -52,13 +50,12 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
     old = cache.load_records()
     records: dict = {}
-    result = Content(posts=[], comments=[], static_files=[])
+    result = Content(posts=[], comments=[])
     static_prefix = STATIC_DIR + "/"
     racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
     for rel, st in _walk(str(content_dir)):
         if rel.startswith(static_prefix):
-            result.static_files.append(PurePosixPath(rel))
-            continue
+            continue   # copied as they are, by pages/site_files.py
         folder, _, name = rel.rpartition("/")
         in_comments = folder.endswith(COMMENTS_SUFFIX)
         suffix = os.path.splitext(name)[1]
@@ -81,7 +78,6 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
             reader = read_comment if in_comments else read_post
             record, body = reader(PurePosixPath(rel), data, tz)
             result.bodies[record.body_hash] = body
-            result.files_read += 1
         # "Racy git": a file changed within the last moments could change again within the same clock tick
         # without its mtime or size changing, so its stat is not trusted next time; it is simply read again.
         trusted_mtime = st.st_mtime_ns if st.st_mtime_ns < racy_before else -1

@@ -26,7 +26,7 @@ MARKDOWN_FINGERPRINT = hashlib.blake2b(
 _md = None
 
 
-def _converter() -> markdown.Markdown:
+def _converter():
     global _md
     if _md is None:
         import markdown   # here, not at the top: a build with nothing to render never needs it

@@ -12,7 +12,6 @@ reading each only as far as it can still place a post.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 from itertools import combinations
@@ -38,13 +37,12 @@ class RelatedIndex:
             for k in self.keywords[it.id]:
                 postings.setdefault(k, []).append(it.id)
         self.postings = postings
-        self.members = {k: set(v) for k, v in postings.items() if len(v) > 64}
+        self.members: dict[str, set[str]] = {}   # keyword -> its posting list as a set, made when first asked
         total = max(len(order), 1)
         self.idf = {k: math.log(total / len(v)) + 1.0 for k, v in postings.items()}
 
     def _contains(self, keyword: str, item_id: str) -> bool:
-        members = self.members.get(keyword)
-        return item_id in (members if members is not None else self.postings[keyword])
+        return item_id in self._members(keyword)
 
     def query(self, item_id: str, count: int) -> tuple[str, ...]:
         # Rarest first; ties on the keyword itself, so every sum is taken in one order every time.

@@ -30,7 +30,6 @@ class WriteStats:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
-    rendered: int = 0
     staged: list[str] = field(default_factory=list)
 
 
@@ -92,7 +91,6 @@ class OutputWriter:
         self.staging.mkdir(parents=True)
         results = (render_many or _serial)(self._stage_one, todo)
         for page, (size, staged) in zip(todo, results):
-            self.stats.rendered += 1
             self.new[page.path] = [page.key, size]
             if staged:
                 self.stats.staged.append(page.path)
