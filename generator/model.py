@@ -97,11 +97,11 @@ class Site:
     def comments_of(self, post: Post) -> list[Comment]:
         return self.comments.get(post.id, [])
 
-    @property
+    @cached_property   # the site is not changed after build_site, and archives and old URLs both ask
     def months(self) -> dict[tuple[int, int], list[Post]]:
         return _group(self.ordered, lambda p: (p.date.year, p.date.month))
 
-    @property
+    @cached_property
     def years(self) -> dict[int, list[Post]]:
         return _group(self.ordered, lambda p: p.date.year)
 
