@@ -33,3 +33,24 @@ def test_a_comment_with_a_few_brackets_keeps_its_links():
     soup = BeautifulSoup(to_html("see [this](https://example.org)", "markdown", untrusted=True), "html.parser")
     link = soup.find("a")
     assert link["href"] == "https://example.org" and link["rel"] == ["nofollow", "ugc"]
+
+
+def test_shared_code_formatters_give_the_html_of_a_fresh_formatter_per_block():
+    # Blocks in several languages, with and without highlighted lines, in one body and across bodies: the
+    # formatters reused between blocks must give exactly what codehilite's own new-per-block ones give.
+    import markdown
+
+    from generator.markdown_render import EXTENSION_CONFIGS, EXTENSIONS
+
+    bodies = [
+        "```python\ndef f():\n    return 1\n```\n\ntext\n\n```sh\necho hi\n```\n",
+        '```{ .python hl_lines="2" }\na = 1\nb = 2\n```\n\n```\nplain <b>\n```\n',
+        "```python\ndef f():\n    return 1\n```\n\n```javascript\nlet x = 1;\n```\n",
+    ]
+    plain = {name: {k: v for k, v in conf.items() if k != "pygments_formatter"}
+             for name, conf in EXTENSION_CONFIGS.items()}
+    fresh = markdown.Markdown(extensions=EXTENSIONS, extension_configs=plain, output_format="html")
+    for body in bodies * 2:
+        expected = fresh.reset().convert(body)
+        assert to_html(body, "markdown") == expected
+    assert 'class="hll"' in to_html(bodies[1], "markdown")
