@@ -87,7 +87,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
                 _warn_orphan_comments(content, warn)
                 dirs = template_dirs(site_dir, config)
-                global_key = make_key(__version__, MARKDOWN_FINGERPRINT, fingerprint(dirs), config.fingerprint())
+                # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
+                data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
+                global_key = make_key(data_key, fingerprint(dirs))
                 shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
                 if writer.up_to_date(inputs):
@@ -101,7 +103,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 site.related = _related(site, cache)
             with timer.stage("render"):
                 env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
-                ctx = RenderContext(site, env, global_key, body_html, dirs)
+                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
                 try:

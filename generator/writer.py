@@ -120,9 +120,7 @@ class OutputWriter:
             interim = dict(self.old)
             interim.update({path: ["", -1] for path in self.stats.staged})
             self._write_manifest_data(interim, None)
-        for path in self.stats.staged:
-            _move_into_place(os.path.join(self.staging, path), os.path.join(self.output, path))
-            self.stats.written += 1
+        self._move_staged()
         for path in removed:
             target = self.output / path
             if target.is_file() and not target.is_symlink():
@@ -136,6 +134,32 @@ class OutputWriter:
             # leaves in place, matters. Walking every folder on each edit would cost as much as the edit.
             self._warn_unknown_files()
         return self.stats
+
+    def _move_staged(self) -> None:
+        """Each staged file into place. A folder that output/ lacks altogether (every folder, on a first build)
+        is moved whole with one rename: on many file systems a mkdir and a rename per file cost more than
+        rendering the file did."""
+        output, staging = str(self.output), str(self.staging)
+        exists: dict[str, bool] = {"": True}
+        moved: set[str] = set()
+        for path in self.stats.staged:
+            parts = path.split("/")[:-1]
+            folder = ""
+            for part in parts:
+                folder = f"{folder}/{part}" if folder else part
+                if folder in moved:
+                    break
+                if folder not in exists:
+                    exists[folder] = os.path.lexists(os.path.join(output, folder))
+                if not exists[folder]:
+                    if _move_folder(os.path.join(staging, folder), os.path.join(output, folder)):
+                        moved.add(folder)
+                        break
+                    exists[folder] = True   # could not be moved whole (another file system): made instead
+                    os.makedirs(os.path.join(output, folder), exist_ok=True)
+            else:
+                _move_into_place(os.path.join(staging, path), os.path.join(output, path))
+            self.stats.written += 1
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -207,10 +231,21 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
+def _move_folder(staged: str, target: str) -> bool:
+    """Move a staged folder to where output/ has nothing; False across file systems (then file by file)."""
+    try:
+        os.rename(staged, target)
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+        return False
+    return True
+
+
 def _move_into_place(staged: str, target: str) -> None:
     """Replace `target` atomically: the staged file is complete, so a rename publishes it whole. Across file
-    systems (output/ elsewhere) it is copied to a temporary file beside the target first, then renamed."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    systems (output/ elsewhere) it is copied to a temporary file beside the target first, then renamed.
+    The target's folder exists (`_move_staged` made it)."""
     if os.path.isdir(target):
         raise BlogError(f"cannot write {target}: a folder is in the way; remove it", target)
     try:

@@ -303,3 +303,23 @@ def test_a_damaged_cache_is_noticed_rebuilt_and_the_output_is_right(small_site, 
     again = run_blog(small_site, "build")
     assert again.returncode == 0 and again.stderr == "", "the rebuilt cache is not trusted either"
     assert again.stdout.split(":")[1].strip().startswith("0 files written")
+
+
+def test_output_on_another_file_system_is_published_file_by_file(tmp_path):
+    """Staged folders are moved into output/ whole where it has none; across file systems a rename cannot
+    move them, and the files are copied in instead, first build and later ones alike."""
+    other = Path("/dev/shm")
+    if not other.is_dir() or other.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a file system other than the test's temporary folder")
+    site = make_site(tmp_path, {"content/a/b/one.md": post("One", "2014-02-24 17:04", "first", tags=["x"])})
+    import tempfile
+    elsewhere = Path(tempfile.mkdtemp(prefix="blog-exdev-", dir=other))
+    try:
+        build(site, output=elsewhere / "out")
+        (site / "content/a/c/two.md").parent.mkdir(parents=True)
+        (site / "content/a/c/two.md").write_text(post("Two", "2014-02-25 09:00", "second", tags=["x"]))
+        build(site, output=elsewhere / "out")
+        assert tree(elsewhere / "out") == clean_tree(site, tmp_path, "clean")
+        assert (elsewhere / "out/a/c/two.html").is_file()
+    finally:
+        subprocess.run(["rm", "-rf", str(elsewhere)], check=True)

@@ -53,11 +53,12 @@ class CommentView:
 
 class RenderContext:
     def __init__(self, site: Site, env, global_key: str, body_html: Callable[[str], str],
-                 template_dirs):
+                 template_dirs, data_key: str | None = None):
         self.site = site
         self.config = site.config
         self.env = env
-        self.global_key = global_key
+        self.global_key = global_key        # content, settings and templates
+        self.data_key = data_key or global_key   # content and settings: for files no template makes
         self.body_html = body_html          # body_hash -> HTML (Markdown rendered once, cached)
         self.template_dirs = template_dirs
         self._blocks: dict[str, Markup] = {}
@@ -68,7 +69,12 @@ class RenderContext:
 
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:
+        """The key of a page rendered from templates."""
         return make_key(self.global_key, *parts)
+
+    def data_key_of(self, *parts: Any) -> str:
+        """The key of a file no template makes (feeds, the sitemap, redirect maps): a theme edit leaves it."""
+        return make_key(self.data_key, *parts)
 
     def block_key(self, post: Post) -> str:
         """Everything a post's block shows: its own file, the tag names, related titles, comment count."""

@@ -131,7 +131,7 @@ def redirect_page(ctx: RenderContext, redirect: Redirect) -> Page:
                 f'<p>This page has moved to <a href="{local}">{absolute}</a>.</p>\n</body>\n</html>\n'
                 ).encode("utf-8")
 
-    return Page(redirect.path, ctx.key("pyblosxom-redirect", redirect.path, redirect.target), render,
+    return Page(redirect.path, ctx.data_key_of("pyblosxom-redirect", redirect.path, redirect.target), render,
                 f"the old URL {redirect.old}")
 
 
@@ -169,7 +169,7 @@ def apache_map(ctx: RenderContext, redirects: list[Redirect]) -> str:
 
 
 def _map_page(ctx: RenderContext, path: str, text: str) -> Page:
-    return Page(path, ctx.key("pyblosxom-map", text), lambda: text.encode("utf-8"), f"the redirect map {path}")
+    return Page(path, ctx.data_key_of("pyblosxom-map", text), lambda: text.encode("utf-8"), f"the redirect map {path}")
 
 
 # -- real pages win -----------------------------------------------------------------------------------------

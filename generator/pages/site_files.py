@@ -14,7 +14,7 @@ from .context import RenderContext
 
 def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
     """`urls`: (site-relative URL, last modified ISO date) of every HTML page worth indexing."""
-    key = ctx.key("sitemap", urls)
+    key = ctx.data_key_of("sitemap", urls)
 
     def render():
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
