@@ -191,7 +191,9 @@ def _related(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
     settings = site.config.related
     items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     ignore = {tag_slug(t) for t in settings.ignore_tags}
-    key = make_key("related", settings.count, sorted(ignore), items)
+    # Plain strings, not repr() of 10,000 items: this key is taken on every build that gets this far.
+    key = make_key("related", str(settings.count), sorted(ignore),
+                   [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
     cached = cache.get_blob("related")
     if cached and cached[0] == key:
         return cached[1]

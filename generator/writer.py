@@ -42,6 +42,7 @@ class OutputWriter:
         self.new: dict[str, list] = {}
         self.stats = WriteStats()
         self._made: set[str] = set()
+        self._order: list[str] = []
 
     def _load_manifest(self) -> dict[str, list]:
         self.old_inputs = None
@@ -73,6 +74,7 @@ class OutputWriter:
                 raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
                                 "rename one of them", files[0] if files else None)
             seen[page.path] = page.source
+        self._order = list(seen)   # the manifest lists files in page order: deterministic, and no sort
         output = str(self.output)
         todo = []
         for page in pages:
@@ -165,13 +167,15 @@ class OutputWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def _write_manifest(self, inputs: str | None) -> bool:
-        if self.new == self.old and inputs == self.old_inputs and (self.output / MANIFEST).is_file():
+        files = {path: self.new[path] for path in self._order}
+        if list(files.items()) == list(self.old.items()) and inputs == self.old_inputs \
+                and (self.output / MANIFEST).is_file():
             return False
-        return self._write_manifest_data(self.new, inputs)
+        return self._write_manifest_data(files, inputs)
 
     def _write_manifest_data(self, files: dict, inputs: str | None) -> bool:
         # Compact, so the C encoder writes it: a big blog's manifest has tens of thousands of entries.
-        data = json.dumps({"version": 1, "inputs": inputs, "files": dict(sorted(files.items()))},
+        data = json.dumps({"version": 1, "inputs": inputs, "files": files},
                           separators=(",", ":")).encode()
         if _same_bytes(self.output / MANIFEST, data):
             return False

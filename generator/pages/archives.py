@@ -13,12 +13,12 @@ LIST_PAGE_SIZE = 50
 
 def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str):
     pages = chunks(posts, LIST_PAGE_SIZE)
+    shared = repr((len(pages), title, feeds))   # once, not per page: 6,000 archive pages on a big blog
     for number, items in enumerate(pages, start=1):
         url = paged_url(base, number)
         older = paged_url(base, number + 1) if number < len(pages) else None
         newer = paged_url(base, number - 1) if number > 1 else None
-        key = ctx.key("archive", url, len(pages), title, feeds, older, newer,
-                      [ctx.listing_key(p) for p in items])
+        key = ctx.key("archive", url, shared, older or "", newer or "", [ctx.listing_key(p) for p in items])
 
         def render(items=items, number=number, older=older, newer=newer, url=url):
             return ctx.render_page("archive.html", {

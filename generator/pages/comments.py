@@ -93,7 +93,7 @@ def post_comment_feeds(ctx: RenderContext):
         feed_url = comments_feed_url(post)
         title = f"Comments on {post.title}"
         key = ctx.data_key_of("post-comments-feed", post.id, post.title, post.date.isoformat(),
-                      [(c.id, c.source_hash) for c in comments])
+                              ctx.comments_key(post))
 
         def render(post=post, comments=comments, feed_url=feed_url, title=title):
             return _comments_feed(ctx, comments, title, post.url, feed_url, title, post.date)

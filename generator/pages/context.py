@@ -64,6 +64,7 @@ class RenderContext:
         self._blocks: dict[str, Markup] = {}
         self._block_keys: dict[str, str] = {}
         self._listing_keys: dict[str, str] = {}
+        self._feed_entry_keys: dict[str, str] = {}
         self._tag_names: dict[str, tuple[str, ...]] = {}
         self._views: dict[str, PostView] = {}
 
@@ -80,18 +81,31 @@ class RenderContext:
         """Everything a post's block shows: its own file, the tag names, related titles, comment count."""
         key = self._block_keys.get(post.id)
         if key is None:
-            related = [r.id + "\x1d" + r.title for r in self.related(post)]
+            posts = self.site.posts
+            related = [i + "\x1d" + posts[i].title for i in self.site.related.get(post.id, ())]
             key = make_key(post.id, post.source_hash, list(self.tag_names(post)), related,
                            str(len(self.site.comments_of(post))))
             self._block_keys[post.id] = key
         return key
 
     def listing_key(self, post: Post) -> str:
-        """What a title-and-summary listing shows of a post."""
+        """What a title-and-summary listing shows of a post (its file says all but the comment count)."""
         key = self._listing_keys.get(post.id)
         if key is None:
-            key = self._listing_keys[post.id] = make_key(
-                post.id, post.source_hash, str(len(self.site.comments_of(post))))
+            key = self._listing_keys[post.id] = (
+                f"{post.id}\x1d{post.source_hash}\x1d{len(self.site.comments_of(post))}")
+        return key
+
+    def comments_key(self, post: Post) -> str:
+        """The post's comments, each by its file."""
+        return "\x1e".join(c.id + "\x1d" + c.source_hash for c in self.site.comments_of(post))
+
+    def feed_entry_key(self, post: Post) -> str:
+        """What a feed shows of a post: its file and its tags' names (a post is in several feeds)."""
+        key = self._feed_entry_keys.get(post.id)
+        if key is None:
+            key = self._feed_entry_keys[post.id] = (
+                f"{post.id}\x1d{post.source_hash}\x1d" + "\x1d".join(self.tag_names(post)))
         return key
 
     # -- views --------------------------------------------------------------------------------------------

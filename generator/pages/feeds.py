@@ -75,7 +75,7 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
 def feed_page(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool = False) -> Page:
     posts = posts[: ctx.config.feed_size]
     key = ctx.data_key_of("feed", feed_url, title, atom,
-                  [(p.id, p.source_hash, ctx.tag_names(p)) for p in posts])
+                          [ctx.feed_entry_key(p) for p in posts])
     return Page(feed_url.lstrip("/"), key, lambda: _posts_feed(ctx, posts, title, page_url, feed_url, atom),
                 f"the feed {feed_url}")
 

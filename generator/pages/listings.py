@@ -17,11 +17,12 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     """One listing: `base` is its folder URL ('/' or '/openstack/'); page N lives at base/page/N/."""
     size = ctx.config.posts_per_page
     pages = chunks(posts, size)
+    shared = repr((len(pages), title, feeds))
     for number, items in enumerate(pages, start=1):
         url = paged_url(base, number)
         older = paged_url(base, number + 1) if number < len(pages) else None
         newer = paged_url(base, number - 1) if number > 1 else None
-        key = ctx.key("listing", url, len(pages), title, feeds, older, newer, [ctx.block_key(p) for p in items])
+        key = ctx.key("listing", url, shared, older or "", newer or "", [ctx.block_key(p) for p in items])
 
         def render(items=items, number=number, older=older, newer=newer, url=url):
             days = [(day, [ctx.block(p) for p in group]) for day, group in groupby(items, key=_day)]

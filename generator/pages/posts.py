@@ -10,7 +10,7 @@ from .feeds import comments_feed_url, site_feeds
 def post_pages(ctx: RenderContext):
     for post in ctx.site.ordered:
         comments = ctx.site.comments_of(post)
-        key = ctx.key("post", ctx.block_key(post), [(c.id, c.source_hash) for c in comments])
+        key = ctx.key("post", ctx.block_key(post), ctx.comments_key(post))
 
         def render(post=post, comments=comments):
             # Every post has a feed of its comments (pages/comments.py), empty until the first one.
