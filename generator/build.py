@@ -191,15 +191,30 @@ def _related(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
     settings = site.config.related
     items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     ignore = {tag_slug(t) for t in settings.ignore_tags}
+    frame = make_key("related 2", str(settings.count), sorted(ignore))
     # Plain strings, not repr() of 10,000 items: this key is taken on every build that gets this far.
-    key = make_key("related", str(settings.count), sorted(ignore),
-                   [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
+    key = make_key(frame, [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
     cached = cache.get_blob("related")
-    if cached and cached[0] == key:
-        return cached[1]
-    related = RelatedIndex(items, ignore).all(settings.count)
-    cache.put_blob("related", (key, related))
+    if _related_blob(cached) and cached[0] == key:
+        return cached[3]
+    index = RelatedIndex(items, ignore)
+    shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
+    if _related_blob(cached) and cached[1] == frame:
+        # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
+        old_shown = cached[2]
+        changed = {i: old_shown[i][0] if i in old_shown else ()
+                   for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
+        related = index.update(cached[3], changed, settings.count)
+    else:
+        related = index.all(settings.count)
+    cache.put_blob("related", (key, frame, shown, related))
     return related
+
+
+def _related_blob(cached) -> bool:
+    """(key, frame key, {id: (tags, timestamp, title)}, {id: related ids}), as this version writes it."""
+    return (isinstance(cached, tuple) and len(cached) == 4 and isinstance(cached[2], dict)
+            and isinstance(cached[3], dict))
 
 
 def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config):

@@ -1,8 +1,10 @@
 """Related posts from an inverted index (tag -> posts), built once and queried per post.
 
 Knows nothing of pages (like Hugo's related/): it indexes items that have an id, keywords, a date and a title.
-Ranking, fully deterministic: most shared keywords; then rarer shared keywords first (sum of their inverse
-document frequency); then newest; then title; then id. An item sharing nothing gets nothing.
+Ranking, fully deterministic: most shared keywords; then rarer shared keywords first (the sum of each one's
+rarity, -ln(items with it): like inverse document frequency among equal counts of shared keywords, but not
+depending on how many items there are); then newest; then title; then id. An item sharing nothing gets nothing.
+So an item's answer can change only when an item sharing a keyword with it changes: `update()` recomputes those.
 
 Never all pairs: a candidate sharing two or more keywords with an item must appear in one of the item's posting
 lists other than its longest, so only those shorter lists are walked, and the longest is consulted by set
@@ -38,8 +40,8 @@ class RelatedIndex:
                 postings.setdefault(k, []).append(it.id)
         self.postings = postings
         self.members: dict[str, set[str]] = {}   # keyword -> its posting list as a set, made when first asked
-        total = max(len(order), 1)
-        self.idf = {k: math.log(total / len(v)) + 1.0 for k, v in postings.items()}
+        self.rarity = {k: -math.log(len(v)) for k, v in postings.items()}   # rarity: see the module's docstring
+        self.ignore = ignore
 
     def _contains(self, keyword: str, item_id: str) -> bool:
         return item_id in self._members(keyword)
@@ -101,7 +103,7 @@ class RelatedIndex:
 
     def _best_sharing_several(self, hits: Counter, keywords: list[str], count: int) -> list[str]:
         """Up to `count` candidates sharing two or more keywords, best first: more shared keywords, then rarer
-        ones (idf summed in `keywords` order, so equal sets give equal sums), then rank."""
+        ones (rarity summed in `keywords` order, so equal sets give equal sums), then rank."""
         tiers: dict[int, list[str]] = {}
         for other, n in hits.items():
             if n >= 2:
@@ -115,15 +117,15 @@ class RelatedIndex:
         return best
 
     def _rank_tier(self, tier: list[str], n: int, keywords: list[str], needed: int) -> list[str]:
-        idf, rank = self.idf, self.rank
+        rarity, rank = self.rarity, self.rank
         if len(tier) <= 32:
             return sorted(tier, key=lambda o: (
-                -round(sum(idf[k] for k in keywords if self._contains(k, o)), 9), rank[o]))[:needed]
+                -round(sum(rarity[k] for k in keywords if self._contains(k, o)), 9), rank[o]))[:needed]
         # A big tier (popular keywords): everyone in it shares exactly n keywords, so take the keyword sets of
         # size n from the rarest down and find their members by set intersection, not one by one.
         by_weight: dict[float, list[tuple[str, ...]]] = {}
         for subset in combinations(keywords, n):
-            by_weight.setdefault(round(sum(idf[k] for k in subset), 9), []).append(subset)
+            by_weight.setdefault(round(sum(rarity[k] for k in subset), 9), []).append(subset)
         pool, ranked = set(tier), []
         for weight in sorted(by_weight, reverse=True):
             found: set[str] = set()
@@ -142,3 +144,16 @@ class RelatedIndex:
 
     def all(self, count: int) -> dict[str, tuple[str, ...]]:
         return {item_id: self.query(item_id, count) for item_id in self.keywords}
+
+    def update(self, previous: dict[str, tuple[str, ...]], changed: dict[str, tuple[str, ...]],
+               count: int) -> dict[str, tuple[str, ...]]:
+        """What all() answers, from `previous`: the answers of an index that differed from this one only in the
+        items `changed` ({id: its keywords there, () if it was not there}; added, removed or edited). Only an
+        item sharing a keyword, old or new, with a changed item can rank differently; the rest keep theirs."""
+        touched = {i for i in changed if i in self.keywords}
+        for item_id, old_keywords in changed.items():
+            for k in set(old_keywords).union(self.keywords.get(item_id, ())):
+                if k not in self.ignore:
+                    touched.update(self.postings.get(k, ()))
+        return {item_id: previous[item_id] if item_id not in touched and item_id in previous
+                else self.query(item_id, count) for item_id in self.keywords}

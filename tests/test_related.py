@@ -1,8 +1,9 @@
 """Related posts: generator/related.py's RelatedIndex on tiny hand-worked inputs, against a brute-force all-pairs
 ranking on random inputs, and the "Related posts: A; B; C" line in the fixture blog's built pages.
 
-The ranking: most shared tags (ignored tags left out); then rarer shared tags (higher sum of idf, where
-idf = ln(N / posts with the tag) + 1); then newest; then title; then id.
+The ranking: most shared tags (ignored tags left out); then rarer shared tags (among equal counts of shared
+tags, the smaller product of the tags' post counts, as idf sums would rank them); then newest; then title;
+then id. And update(): an index's answers after edits, reusing the answers from before, equal a fresh all().
 """
 
 from __future__ import annotations
@@ -135,6 +136,44 @@ def test_matches_brute_force_when_a_tag_is_on_many_posts(blog):
     # Posting lists longer than 64 are looked up as sets: a different path through query().
     all_items, ignore, count = blog
     assert RelatedIndex(all_items, ignore).all(count) == brute_force(all_items, ignore, count)
+
+
+@st.composite
+def edits(draw, blog):
+    """The same blog after a few edits: tags changed, a title or date changed, posts added and removed."""
+    all_items, ignore, count = blog
+    after = {it.id: it for it in all_items}
+    for n in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["tags", "title", "date", "add", "remove"]))
+        if kind == "add" or not after:
+            new_id = f"new{n}"
+            after[new_id] = Item(new_id, tuple(draw(st.lists(st.sampled_from(TAGS), max_size=4))),
+                                 float(draw(st.integers(0, 3))), draw(st.sampled_from(["A", "B", "C"])))
+            continue
+        old = after[draw(st.sampled_from(sorted(after)))]
+        if kind == "remove":
+            del after[old.id]
+        elif kind == "tags":
+            after[old.id] = Item(old.id, tuple(draw(st.lists(st.sampled_from(TAGS), max_size=4))),
+                                 old.timestamp, old.title)
+        elif kind == "title":
+            after[old.id] = Item(old.id, old.keywords, old.timestamp, draw(st.sampled_from(["A", "B", "C"])))
+        else:
+            after[old.id] = Item(old.id, old.keywords, float(draw(st.integers(0, 3))), old.title)
+    return list(after.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_updated_answers_equal_a_fresh_index_after_any_edits(data):
+    before, ignore, count = data.draw(blogs(max_items=14))
+    after = data.draw(edits((before, ignore, count)))
+    old = {it.id: it for it in before}
+    changed = {it.id: (old[it.id].keywords if it.id in old else ()) for it in after if old.get(it.id) != it}
+    changed.update({i: old[i].keywords for i in old.keys() - {it.id for it in after}})
+    previous = RelatedIndex(before, ignore).all(count)
+    index = RelatedIndex(after, ignore)
+    assert index.update(previous, changed, count) == index.all(count) == brute_force(after, ignore, count)
 
 
 @pytest.mark.parametrize("seed", range(3))
