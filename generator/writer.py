@@ -131,10 +131,16 @@ class OutputWriter:
                 _remove_empty_parents(target.parent, self.output)
         self._write_manifest(inputs)
         shutil.rmtree(self.staging, ignore_errors=True)
-        if self.stats.removed or not self.old:
-            # When files go (or on a first build): that is when a file the generator did not write, and so
-            # leaves in place, matters. Walking every folder on each edit would cost as much as the edit.
-            self._warn_unknown_files()
+        if not self.old:
+            self._warn_unknown_files(self._every_folder())   # a first build: output/ may hold an older site
+        elif self.stats.removed:
+            # When files go, a file the generator did not write (and so leaves in place) keeps its folder: said
+            # for the folders files went from and the folders above them, not by walking all of output/.
+            folders = {""}
+            for path in removed:
+                parts = path.split("/")[:-1]
+                folders.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+            self._warn_unknown_files(sorted(folders))
         return self.stats
 
     def _move_staged(self) -> None:
@@ -182,15 +188,26 @@ class OutputWriter:
         _atomic_write(self.output / MANIFEST, data)
         return True
 
-    def _warn_unknown_files(self) -> None:
-        """Files in output/ the generator did not write are left alone, but said once per build."""
+    def _every_folder(self) -> list[str]:
+        root = str(self.output)
+        found = []
+        for folder, dirs, _ in os.walk(root):
+            dirs.sort()
+            found.append(folder[len(root) + 1:])
+        return found
+
+    def _warn_unknown_files(self, folders: list[str]) -> None:
+        """Files in output/ the generator did not write are left alone, but said once per build. `folders`:
+        relative to output/ ('' is output/ itself), each looked at without its sub-folders."""
         known = self.new.keys() | {MANIFEST}
         unknown = []
-        root = str(self.output)
-        for folder, dirs, files in os.walk(root):
-            dirs.sort()
-            rel_folder = folder[len(root) + 1:]
-            for name in sorted(files):
+        for rel_folder in folders:
+            folder = os.path.join(self.output, rel_folder)
+            try:
+                names = sorted(e.name for e in os.scandir(folder) if not e.is_dir())
+            except OSError:
+                continue   # emptied and removed
+            for name in names:
                 rel = f"{rel_folder}/{name}" if rel_folder else name
                 if name.startswith(TEMP_PREFIX):
                     os.unlink(os.path.join(folder, name))   # left by a build that was killed
