@@ -13,6 +13,7 @@ from .cache import BuildCache
 from .errors import BlogError
 from .model import Comment, Post
 from .frontmatter import split
+from .parallel import fork_map
 from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"
@@ -34,14 +35,15 @@ def _walk(content_dir: str):
         rel_folder = stack.pop()
         folder = os.path.join(content_dir, rel_folder) if rel_folder else content_dir
         with os.scandir(folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name, reverse=True):
-                if entry.name.startswith("."):
-                    continue
-                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-                if entry.is_dir():
-                    stack.append(rel)
-                elif entry.is_file():
-                    yield rel, entry.stat()
+            listed = sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+        subfolders = []
+        for entry in listed:
+            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            if entry.is_dir():
+                subfolders.append(rel)
+            elif entry.is_file():
+                yield rel, entry.stat()
+        stack.extend(reversed(subfolders))   # popped in sorted order, after this folder's files
 
 
 def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Content:
@@ -49,10 +51,8 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     if not content_dir.is_dir():
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
     old = cache.load_records()
-    records: dict = {}
-    result = Content(posts=[], comments=[])
+    found = []   # (rel, stat, is a comment, the record if the cache has it)
     static_prefix = STATIC_DIR + "/"
-    racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
     for rel, st in _walk(str(content_dir)):
         if rel.startswith(static_prefix):
             continue   # copied as they are, by pages/site_files.py
@@ -70,13 +70,19 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
         if cached is not None and not _well_formed(cached, Comment if in_comments else Post):
             cached = None
         # Dates are read in the site's zone, so a record is only as good as the zone it was read in.
-        if cached and cached[:3] == (st.st_mtime_ns, st.st_size, tz.key):
-            record = cached[3]
-        else:
-            with open(os.path.join(content_dir, rel), "rb") as f:
-                data = f.read()
-            reader = read_comment if in_comments else read_post
-            record, body = reader(PurePosixPath(rel), data, tz)
+        fresh = cached and cached[:3] == (st.st_mtime_ns, st.st_size, tz.key)
+        found.append((rel, st, in_comments, cached[3] if fresh else None))
+
+    # The files the cache lacks are read and parsed on all cores when there are many (a first build).
+    folder = str(content_dir)
+    unread = [(rel, in_comments) for rel, _, in_comments, record in found if record is None]
+    parsed = iter(fork_map(lambda job: _read(folder, job[0], job[1], tz), unread))
+    records: dict = {}
+    result = Content(posts=[], comments=[])
+    racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
+    for rel, st, in_comments, record in found:
+        if record is None:
+            record, body = next(parsed)
             result.bodies[record.body_hash] = body
         # "Racy git": a file changed within the last moments could change again within the same clock tick
         # without its mtime or size changing, so its stat is not trusted next time; it is simply read again.
@@ -87,6 +93,12 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     if records != old:
         cache.save_records(records)
     return result
+
+
+def _read(content_dir: str, rel: str, in_comments: bool, tz: ZoneInfo):
+    with open(os.path.join(content_dir, rel), "rb") as f:
+        data = f.read()
+    return (read_comment if in_comments else read_post)(PurePosixPath(rel), data, tz)
 
 
 def _well_formed(cached, kind) -> bool:

@@ -135,3 +135,18 @@ def test_no_config_says_how_to_start(tmp_path):
     assert result.stderr.startswith("error: ") and "config.yaml" in result.stderr and "blog init" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "output").exists()
+
+
+def test_a_bad_file_among_many_read_on_all_cores_is_named_as_when_read_alone(tmp_path):
+    # A first build of a big blog parses its files in worker processes: the error still names the first
+    # bad file (in the order the files are found), with its line, and nothing is published.
+    files = {f"content/notes/n{i:03d}.md": post(f"Note {i}", f"2014-02-{i % 28 + 1:02d} 08:00", "Words.")
+             for i in range(300)}
+    files["content/notes/n150.md"] = "---\ntitle: Fine\ndate: 2014-02-24 17:04\ntags: [unclosed\n---\nBody\n"
+    files["content/notes/n250.md"] = "---\ntitle: [also bad\n---\n"
+    site = make_site(tmp_path, files, {"title": "Many"})
+    result = run_blog(site, "build")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()] and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: content/notes/n150.md:4: "), result.stderr
+    assert not (site / "output").exists()
