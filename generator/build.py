@@ -108,10 +108,10 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 todo = writer.changed(pages)
                 try:
                     if len(todo) >= PARALLEL_PAGES:
-                        # Many pages to render: every post's block once, on all cores, before the pages that
-                        # join them are split between the cores too.
+                        # Many pages to render: every post's block and archive entry once, on all cores, before
+                        # the pages that join them are split between the cores too.
                         with _progress(options.progress, "posts", len(site.ordered)) as step:
-                            ctx.add_blocks(fork_map(ctx.render_block, site.ordered, progress=step))
+                            ctx.add_parts(fork_map(ctx.render_parts, site.ordered, progress=step))
                     with _progress(options.progress, "pages", len(todo)) as step:
                         writer.stage(todo, render_many=lambda fn, items: fork_map(fn, items, progress=step))
                 except BaseException:

@@ -22,7 +22,8 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
 
         def render(items=items, number=number, older=older, newer=newer, url=url):
             return ctx.render_page("archive.html", {
-                "title": title, "posts": [ctx.view(p, with_body=False) for p in items],
+                "title": title, "items": [ctx.archive_item(p) for p in items],
+                "posts": [ctx.view(p, with_body=False) for p in items],   # for themes that list them their way
                 "page_number": number, "page_count": len(pages), "older_url": older, "newer_url": newer,
                 "feeds": feeds, "canonical": url,
             })

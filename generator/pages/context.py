@@ -62,6 +62,7 @@ class RenderContext:
         self.body_html = body_html          # body_hash -> HTML (Markdown rendered once, cached)
         self.template_dirs = template_dirs
         self._blocks: dict[str, Markup] = {}
+        self._items: dict[str, Markup] = {}
         self._block_keys: dict[str, str] = {}
         self._listing_keys: dict[str, str] = {}
         self._feed_entry_keys: dict[str, str] = {}
@@ -153,10 +154,26 @@ class RenderContext:
     def render_block(self, post: Post) -> str:
         return self.render_template("post_block.html", {"post": self.view(post)})
 
-    def add_blocks(self, rendered: list[str]) -> None:
-        """Blocks rendered elsewhere (in worker processes), in the order of site.ordered."""
-        for post, html in zip(self.site.ordered, rendered):
-            self._blocks[post.id] = Markup(html)
+    def archive_item(self, post: Post) -> Markup:
+        """The post's entry in title-and-summary archives (a tag, a year, a month, a day), rendered once per
+        build: a post is listed on four or more archive pages."""
+        html = self._items.get(post.id)
+        if html is None:
+            html = self._items[post.id] = Markup(self.render_archive_item(post))
+        return html
+
+    def render_archive_item(self, post: Post) -> str:
+        return self.render_template("archive_item.html", {"post": self.view(post, with_body=False)})
+
+    def render_parts(self, post: Post) -> tuple[str, str]:
+        """The post's block and archive entry, for rendering in worker processes."""
+        return self.render_block(post), self.render_archive_item(post)
+
+    def add_parts(self, rendered: list[tuple[str, str]]) -> None:
+        """Blocks and archive entries rendered elsewhere (in worker processes), in the order of site.ordered."""
+        for post, (block, item) in zip(self.site.ordered, rendered):
+            self._blocks[post.id] = Markup(block)
+            self._items[post.id] = Markup(item)
 
     # -- templates ----------------------------------------------------------------------------------------
     def render_template(self, name: str, context: dict) -> str:
