@@ -6,18 +6,19 @@ rarity, -ln(items with it): like inverse document frequency among equal counts o
 depending on how many items there are); then newest; then title; then id. An item sharing nothing gets nothing.
 So an item's answer can change only when an item sharing a keyword with it changes: `update()` recomputes those.
 
-Never all pairs: a candidate sharing two or more keywords with an item must appear in one of the item's posting
-lists other than its longest, so only those shorter lists are walked, and the longest is consulted by set
-membership. Places left for one-keyword matches are filled from the rarest lists, which are kept in rank order,
-reading each only as far as it can still place a post.
+Never all pairs, and no counting over long lists: each keyword's posting list is also a bitmask over the items
+in rank order (a Python int). Adding an item's masks bit-sliced, like a binary counter, gives in a few dozen
+big-int operations the mask of the items sharing exactly c keywords, for every c. Tiers are then read from the
+most shared down; within a tier, the few members are scored one by one, or a big tier is split by which c
+keywords they share (each subset's members have the same rarity), and its lowest bits are the best ranked.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from itertools import combinations
 from dataclasses import dataclass
+from itertools import combinations
+from math import comb
 
 
 @dataclass(frozen=True)
@@ -40,101 +41,69 @@ class RelatedIndex:
                 postings.setdefault(k, []).append(it.id)
         self.postings = postings
         self.members: dict[str, set[str]] = {}   # keyword -> its posting list as a set, made when first asked
+        self.masks: dict[str, int] = {}          # keyword -> its posting list as bits by rank, made when asked
+        self.order = [it.id for it in order]
         self.rarity = {k: -math.log(len(v)) for k, v in postings.items()}   # rarity: see the module's docstring
         self.ignore = ignore
-
-    def _contains(self, keyword: str, item_id: str) -> bool:
-        return item_id in self._members(keyword)
 
     def query(self, item_id: str, count: int) -> tuple[str, ...]:
         # Rarest first; ties on the keyword itself, so every sum is taken in one order every time.
         keywords = sorted(self.keywords.get(item_id, ()), key=lambda k: (len(self.postings[k]), k))
         if not keywords or count <= 0:
             return ()
-        if len(keywords) >= 2:
-            everything = self._sharing_everything(item_id, keywords, count)
-            if everything is not None:
-                return everything
-        *short, longest = keywords
-        # Shared-keyword counts, counted in C by Counter.update; the longest list by set intersection.
-        hits: Counter[str] = Counter()
-        for k in short:
-            hits.update(self.postings[k])
-        hits.pop(item_id, None)
-        if short:
-            hits.update(self._members(longest).intersection(hits))
-        best = self._best_sharing_several(hits, keywords, count)
-        # One shared keyword: the score is that keyword's rarity, then newest first. Keywords of equal rarity
-        # are merged in rank order; each list is read only as far as it can still place a post.
-        groups: dict[int, list[str]] = {}
-        for k in keywords:
-            groups.setdefault(len(self.postings[k]), []).append(k)
-        for size in sorted(groups):
-            if len(best) >= count:
-                break
-            needed = count - len(best)
-            pool = []
-            for k in groups[size]:
-                taken = 0
-                for other in self.postings[k]:
-                    if other != item_id and hits.get(other, 1) == 1:
-                        pool.append((self.rank[other], other))
-                        taken += 1
-                        if taken >= needed:
-                            break
-            best.extend(o for _, o in sorted(set(pool))[:needed])
+        masks = [self._mask(k) for k in keywords]
+        others = ~(1 << self.rank[item_id])
+        planes = _count_planes(masks)
+        best: list[str] = []
+        for shared in range(min(len(keywords), (1 << len(planes)) - 1), 0, -1):
+            tier = _exactly(planes, shared) & others
+            if tier:
+                best.extend(self._rank_tier(tier, shared, keywords, masks, count - len(best)))
+                if len(best) >= count:
+                    break
         return tuple(best)
 
-    def _sharing_everything(self, item_id: str, keywords: list[str], count: int) -> tuple[str, ...] | None:
-        """The common case on big blogs, answered early: when `count` posts share *all* the keywords, they
-        are the answer (no one can share more, or rarer ones), newest first. They are all in the rarest list,
-        which is in rank order, so it is read only until they are found. None when they are not there early."""
-        first, *rest = keywords
-        sets = [self._members(k) for k in rest]
-        postings = self.postings[first]
-        limit = max(64, len(postings) // 8)   # reading further would cost more than the general way
-        found = []
-        for other in postings[:limit]:
-            if other != item_id and all(other in s for s in sets):
-                found.append(other)
-                if len(found) == count:
-                    return tuple(found)
-        return None
-
-    def _best_sharing_several(self, hits: Counter, keywords: list[str], count: int) -> list[str]:
-        """Up to `count` candidates sharing two or more keywords, best first: more shared keywords, then rarer
-        ones (rarity summed in `keywords` order, so equal sets give equal sums), then rank."""
-        tiers: dict[int, list[str]] = {}
-        for other, n in hits.items():
-            if n >= 2:
-                tiers.setdefault(n, []).append(other)
-        best: list[str] = []
-        for n in sorted(tiers, reverse=True):
-            needed = count - len(best)
-            if needed <= 0:
-                break
-            best.extend(self._rank_tier(tiers[n], n, keywords, needed))
-        return best
-
-    def _rank_tier(self, tier: list[str], n: int, keywords: list[str], needed: int) -> list[str]:
-        rarity, rank = self.rarity, self.rank
-        if len(tier) <= 32:
-            return sorted(tier, key=lambda o: (
-                -round(sum(rarity[k] for k in keywords if self._contains(k, o)), 9), rank[o]))[:needed]
-        # A big tier (popular keywords): everyone in it shares exactly n keywords, so take the keyword sets of
-        # size n from the rarest down and find their members by set intersection, not one by one.
-        by_weight: dict[float, list[tuple[str, ...]]] = {}
-        for subset in combinations(keywords, n):
-            by_weight.setdefault(round(sum(rarity[k] for k in subset), 9), []).append(subset)
-        pool, ranked = set(tier), []
+    def _rank_tier(self, tier: int, shared: int, keywords: list[str], masks: list[int], needed: int) -> list[str]:
+        """The best `needed` of the items in `tier` (each shares exactly `shared` keywords): higher summed rarity
+        of the shared keywords first (summed in `keywords` order, so equal sets give equal sums), then rank."""
+        rarity, order = self.rarity, self.order
+        size = tier.bit_count()
+        subsets = comb(len(keywords), shared)
+        if size <= 2 * shared * subsets:
+            scored = []
+            for position in _positions(tier):
+                item_id = order[position]
+                weight = sum(rarity[k] for k in keywords if item_id in self._members(k))
+                scored.append((-round(weight, 9), position))
+            return [order[position] for _, position in sorted(scored)[:needed]]
+        # A big tier (popular keywords): its members sharing the same `shared` keywords have the same weight.
+        by_weight: dict[float, int] = {}
+        for subset in combinations(range(len(keywords)), shared):
+            found = tier
+            for i in subset:
+                found &= masks[i]
+                if not found:
+                    break
+            if found:
+                weight = round(sum(rarity[keywords[i]] for i in subset), 9)
+                by_weight[weight] = by_weight.get(weight, 0) | found
+        ranked: list[str] = []
         for weight in sorted(by_weight, reverse=True):
-            found: set[str] = set()
-            for subset in by_weight[weight]:
-                found |= pool.intersection(*(self._members(k) for k in subset))
-            ranked.extend(sorted(found, key=rank.__getitem__))
+            ranked.extend(order[p] for p in _positions(by_weight[weight], needed - len(ranked)))
             if len(ranked) >= needed:
                 break
-        return ranked[:needed]
+        return ranked
+
+    def _mask(self, keyword: str) -> int:
+        mask = self.masks.get(keyword)
+        if mask is None:
+            bits = bytearray((len(self.order) + 7) // 8)
+            rank = self.rank
+            for item_id in self.postings[keyword]:
+                n = rank[item_id]
+                bits[n >> 3] |= 1 << (n & 7)
+            mask = self.masks[keyword] = int.from_bytes(bits, "little")
+        return mask
 
     def _members(self, keyword: str) -> set[str]:
         members = self.members.get(keyword)
@@ -157,3 +126,49 @@ class RelatedIndex:
                     touched.update(self.postings.get(k, ()))
         return {item_id: previous[item_id] if item_id not in touched and item_id in previous
                 else self.query(item_id, count) for item_id in self.keywords}
+
+
+_NONZERO_TO_ONE = bytes([0] + [1] * 255)
+
+
+def _count_planes(masks: list[int]) -> list[int]:
+    """How many of `masks` each item is set in, as binary digits: planes[i] holds the items whose count has
+    bit i set. Added like a binary counter, a carry rippling up, so it costs a few operations per mask."""
+    planes: list[int] = []
+    for mask in masks:
+        carry = mask
+        for i, plane in enumerate(planes):
+            planes[i], carry = plane ^ carry, plane & carry
+            if not carry:
+                break
+        else:
+            if carry:
+                planes.append(carry)
+    return planes
+
+
+def _exactly(planes: list[int], count: int) -> int:
+    """The mask of the items counted exactly `count` (at least 1) times."""
+    found = -1
+    for i, plane in enumerate(planes):
+        found &= plane if count >> i & 1 else ~plane
+    return found
+
+
+def _positions(mask: int, limit: int | None = None) -> list[int]:
+    """The set bits of a non-negative mask, lowest first (best ranked first), at most `limit` of them. Its
+    non-zero bytes are found with bytes.find (memchr) over a translated copy: a tier is sparse, and a loop
+    over 100,000 bits in Python is not."""
+    data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+    flags = data.translate(_NONZERO_TO_ONE)
+    found: list[int] = []
+    at = flags.find(1)
+    while at >= 0:
+        byte = data[at]
+        for bit in range(8):
+            if byte >> bit & 1:
+                found.append(at * 8 + bit)
+                if limit is not None and len(found) >= limit:
+                    return found
+        at = flags.find(1, at + 1)
+    return found
