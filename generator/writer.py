@@ -58,8 +58,8 @@ class OutputWriter:
         """True when the last build was made from these very inputs and every file it wrote is still there."""
         if inputs != self.old_inputs:
             return False
-        output = str(self.output)
-        if any(_size(os.path.join(output, path)) != size for path, (_, size) in self.old.items()):
+        output = str(self.output) + "/"   # joined by hand: os.path.join costs more than the stat, 300,000 times
+        if any(_size(output + path) != size for path, (_, size) in self.old.items()):
             return False
         self.stats.unchanged = len(self.old)
         return True
@@ -75,11 +75,11 @@ class OutputWriter:
                                 "rename one of them", files[0] if files else None)
             seen[page.path] = page.source
         self._order = list(seen)   # the manifest lists files in page order: deterministic, and no sort
-        output = str(self.output)
+        output = str(self.output) + "/"
         todo = []
         for page in pages:
             recorded = self.old.get(page.path)
-            if recorded and recorded[0] == page.key and _size(os.path.join(output, page.path)) == recorded[1]:
+            if recorded and recorded[0] == page.key and _size(output + page.path) == recorded[1]:
                 self.new[page.path] = recorded
                 self.stats.unchanged += 1
             else:
