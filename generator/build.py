@@ -16,7 +16,7 @@ from .loader import load_content, read_body
 from .markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
 from .keys import make_key
 from .model import Site, build_site, is_published
-from .parallel import fork_map
+from .parallel import fork_map, in_background
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
 from .pages.comments import comment_pages
@@ -34,6 +34,8 @@ from .writer import OutputWriter, WriteStats
 
 # From this many pages to render, blocks are rendered up front on all cores.
 PARALLEL_PAGES = 500
+# From this many posts, computing every post's related posts goes to a process of its own.
+BACKGROUND_RELATED = 1000
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
@@ -97,11 +99,11 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
                                   future=options.future, drafts=options.drafts)
+            finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = _render_bodies(site_dir, site, content, cache, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
-            with timer.stage("related"):
-                site.related = _related(site, cache)
+            site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
                 env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key)
@@ -188,7 +190,11 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progr
     return body_html
 
 
-def _related(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
+def _start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str, tuple[str, ...]], float]]:
+    """Related posts: the cached answers; or, after an edit, those updated now; or, on a first build or with new
+    settings, all of them computed in a forked process while Markdown renders (a core would idle otherwise).
+    Returns a call that gives (answers, seconds spent computing them)."""
+    started = time.perf_counter()
     settings = site.config.related
     items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     ignore = {tag_slug(t) for t in settings.ignore_tags}
@@ -197,19 +203,28 @@ def _related(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
     key = make_key(frame, [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
     cached = cache.get_blob("related")
     if _related_blob(cached) and cached[0] == key:
-        return cached[3]
-    index = RelatedIndex(items, ignore)
+        answers = cached[3]
+        return lambda: (answers, time.perf_counter() - started)
     shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
+
+    def finish(answers: dict, seconds: float):
+        cache.put_blob("related", (key, frame, shown, answers))
+        return answers, seconds
+
     if _related_blob(cached) and cached[1] == frame:
         # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
         old_shown = cached[2]
         changed = {i: old_shown[i][0] if i in old_shown else ()
                    for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
-        related = index.update(cached[3], changed, settings.count)
-    else:
-        related = index.all(settings.count)
-    cache.put_blob("related", (key, frame, shown, related))
-    return related
+        answers = RelatedIndex(items, ignore).update(cached[3], changed, settings.count)
+        return lambda: finish(answers, time.perf_counter() - started)
+
+    def compute_all():
+        begun = time.perf_counter()
+        return RelatedIndex(items, ignore).all(settings.count), time.perf_counter() - begun
+
+    job = in_background(compute_all) if len(items) >= BACKGROUND_RELATED else compute_all
+    return lambda: finish(*job())
 
 
 def _related_blob(cached) -> bool:

@@ -73,6 +73,39 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 
     return [result for part in parts for result in part]
 
 
+def in_background(fn: Callable[[], R]) -> Callable[[], R]:
+    """Start fn() in a forked process now; the call returned waits for it and gives its value (or raises its
+    error). For work that would leave a core idle: related posts, while Markdown keeps both cores busy. In
+    one process (BLOG_WORKERS=1, or no fork) fn() runs when its value is asked for."""
+    if workers() == 1 or "fork" not in _methods():
+        return fn
+    context = get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        _die_with_parent()
+        try:
+            send.send((True, fn()))
+        except BaseException as e:   # noqa: BLE001 - handed to the parent, which raises it
+            send.send((False, e))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> R:
+        try:
+            ok, value = receive.recv()
+        finally:
+            receive.close()
+            process.join()
+        if not ok:
+            raise value
+        return value
+
+    return result
+
+
 def _methods() -> list[str]:
     from multiprocessing import get_all_start_methods
     return get_all_start_methods()

@@ -246,3 +246,28 @@ def test_ignore_tags_and_count_come_from_config(tmp_path):
     # diary now relates the quiet Sunday to Havana reading; count 1 keeps only the best.
     assert related_line(out, "/diary/quiet-sunday.html")[0] == "Related posts: Havana reading"
     assert related_line(out, "/link/reading-list.html")[0] == "Related posts: Hello"
+
+
+def test_related_posts_computed_beside_markdown_equal_those_computed_in_line(tmp_path):
+    # From 1,000 posts a first build computes related posts in a process of its own while Markdown renders;
+    # the pages must be byte for byte those of a build that does everything in one process.
+    import os
+    import subprocess
+    import sys
+
+    from bench.synth import make_blog
+    from sitefactory import REPO
+
+    make_blog(tmp_path / "blog", 1100, seed=3)
+    outputs = {}
+    for workers in ("2", "1"):
+        env = {**os.environ, "PYTHONPATH": str(REPO), "BLOG_WORKERS": workers}
+        out = tmp_path / f"out-{workers}"
+        subprocess.run([sys.executable, "-m", "generator", "build", "--quiet", "--site", str(tmp_path / "blog"),
+                        "--output", str(out)], env=env, check=True)
+        subprocess.run(["rm", "-rf", str(tmp_path / "blog" / ".blog-cache")], check=True)
+        outputs[workers] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))}
+    assert outputs["2"] == outputs["1"]
+    some_post = next(p for p in outputs["2"] if p.endswith(".html") and "/page/" not in p and p.count("/") >= 1
+                     and b'class="post-related"' in outputs["2"][p])
+    assert b"Related posts: <a href=" in outputs["2"][some_post]
