@@ -201,22 +201,25 @@ def _start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str
     frame = make_key("related 2", str(settings.count), sorted(ignore))
     # Plain strings, not repr() of 10,000 items: this key is taken on every build that gets this far.
     key = make_key(frame, [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
+    # Two blobs: the answers (every build needs them) and what they were computed from (only an edit does).
     cached = cache.get_blob("related")
     if _related_blob(cached) and cached[0] == key:
-        answers = cached[3]
+        answers = cached[2]
         return lambda: (answers, time.perf_counter() - started)
     shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
 
     def finish(answers: dict, seconds: float):
-        cache.put_blob("related", (key, frame, shown, answers))
+        cache.put_blob("related", (key, frame, answers))
+        cache.put_blob("related-items", (key, shown))
         return answers, seconds
 
-    if _related_blob(cached) and cached[1] == frame:
+    old = cache.get_blob("related-items") if _related_blob(cached) and cached[1] == frame else None
+    if isinstance(old, tuple) and len(old) == 2 and old[0] == cached[0] and isinstance(old[1], dict):
         # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
-        old_shown = cached[2]
+        old_shown = old[1]
         changed = {i: old_shown[i][0] if i in old_shown else ()
                    for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
-        answers = RelatedIndex(items, ignore).update(cached[3], changed, settings.count)
+        answers = RelatedIndex(items, ignore).update(cached[2], changed, settings.count)
         return lambda: finish(answers, time.perf_counter() - started)
 
     def compute_all():
@@ -228,9 +231,8 @@ def _start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str
 
 
 def _related_blob(cached) -> bool:
-    """(key, frame key, {id: (tags, timestamp, title)}, {id: related ids}), as this version writes it."""
-    return (isinstance(cached, tuple) and len(cached) == 4 and isinstance(cached[2], dict)
-            and isinstance(cached[3], dict))
+    """(key, frame key, {id: related ids}), as this version writes it."""
+    return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
 def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config):
