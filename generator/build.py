@@ -180,10 +180,8 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progr
         if html is None:
             html = cache.get_html([key]).get(key)
             if html is None:   # lost from a damaged cache after html_keys() was read: render it again
-                record, untrusted = wanted[key]
-                body = content.bodies.get(record.body_hash)
-                body = read_body(site_dir, record) if body is None else body
-                html = to_html(body, record.body_format, untrusted)
+                record, untrusted = wanted[key]   # its source was dropped after rendering: read it again
+                html = to_html(read_body(site_dir, record), record.body_format, untrusted)
             memo[key] = html
         return html
 

@@ -111,42 +111,36 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     def pick(self, n: int) -> str:
         return sorted(self.posts)[n % len(self.posts)]
 
+    def set_field(self, n: int, name: str, value) -> None:
+        """One front matter field (or the body) of the n-th post, written back to its file."""
+        rel = self.pick(n)
+        self.posts[rel][name] = value
+        self.write_post(rel)
+
     # -- edits --------------------------------------------------------------------------------------------
     @rule(n=index, body=st.sampled_from(BODIES))
     def edit_body(self, n, body):
-        rel = self.pick(n)
-        self.posts[rel]["body"] = body
-        self.write_post(rel)
+        self.set_field(n, "body", body)
 
     @rule(n=index, title=st.sampled_from(TITLES))
     def edit_title(self, n, title):
-        rel = self.pick(n)
-        self.posts[rel]["title"] = title
-        self.write_post(rel)
+        self.set_field(n, "title", title)
 
     @rule(n=index, summary=st.sampled_from(SUMMARIES))
     def edit_summary(self, n, summary):
-        rel = self.pick(n)
-        self.posts[rel]["summary"] = summary
-        self.write_post(rel)
+        self.set_field(n, "summary", summary)
 
     @rule(n=index, tags=st.lists(st.sampled_from(TAGS), max_size=4))
     def edit_tags(self, n, tags):
-        rel = self.pick(n)
-        self.posts[rel]["tags"] = tags
-        self.write_post(rel)
+        self.set_field(n, "tags", tags)
 
     @rule(n=index, date=st.sampled_from(DATES))
     def edit_date(self, n, date):
-        rel = self.pick(n)
-        self.posts[rel]["date"] = date
-        self.write_post(rel)
+        self.set_field(n, "date", date)
 
     @rule(n=index, draft=st.booleans())
     def set_draft(self, n, draft):
-        rel = self.pick(n)
-        self.posts[rel]["draft"] = draft
-        self.write_post(rel)
+        self.set_field(n, "draft", draft)
 
     @rule(n=index, category=st.sampled_from(CATEGORIES))
     def move_category(self, n, category):

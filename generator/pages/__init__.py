@@ -31,3 +31,27 @@ def paged_url(base: str, number: int) -> str:
 
 def chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a paginated listing or archive: its posts and where it sits among its siblings."""
+    number: int
+    count: int
+    items: list
+    url: str
+    older: str | None
+    newer: str | None
+
+    def template_vars(self) -> dict:
+        return {"page_number": self.number, "page_count": self.count, "older_url": self.older,
+                "newer_url": self.newer, "canonical": self.url}
+
+
+def paginate(posts: list, size: int, base: str) -> list[ListPage]:
+    """`posts` in pages of `size`, the first at `base` (a folder URL), the others at base/page/N/."""
+    pages = chunks(posts, size)
+    return [ListPage(number, len(pages), items, paged_url(base, number),
+                     paged_url(base, number + 1) if number < len(pages) else None,
+                     paged_url(base, number - 1) if number > 1 else None)
+            for number, items in enumerate(pages, start=1)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from . import Page, chunks, page_path, paged_url
+from . import Page, page_path, paginate
 from .context import RenderContext
 from .feeds import site_feeds, tag_feed_url
 
@@ -12,23 +12,20 @@ LIST_PAGE_SIZE = 50
 
 
 def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str):
-    pages = chunks(posts, LIST_PAGE_SIZE)
+    pages = paginate(posts, LIST_PAGE_SIZE, base)
     shared = repr((len(pages), title, feeds))   # once, not per page: 6,000 archive pages on a big blog
-    for number, items in enumerate(pages, start=1):
-        url = paged_url(base, number)
-        older = paged_url(base, number + 1) if number < len(pages) else None
-        newer = paged_url(base, number - 1) if number > 1 else None
-        key = ctx.key("archive", url, shared, older or "", newer or "", [ctx.listing_key(p) for p in items])
+    for page in pages:
+        key = ctx.key("archive", page.url, shared, page.older or "", page.newer or "",
+                      [ctx.listing_key(p) for p in page.items])
 
-        def render(items=items, number=number, older=older, newer=newer, url=url):
+        def render(page=page):
             return ctx.render_page("archive.html", {
-                "title": title, "items": [ctx.archive_item(p) for p in items],
-                "posts": [ctx.view(p, with_body=False) for p in items],   # for themes that list them their way
-                "page_number": number, "page_count": len(pages), "older_url": older, "newer_url": newer,
-                "feeds": feeds, "canonical": url,
+                "title": title, "items": [ctx.archive_item(p) for p in page.items],
+                "posts": [ctx.view(p, with_body=False) for p in page.items],   # for themes that list them their way
+                "feeds": feeds, **page.template_vars(),
             })
 
-        yield Page(page_path(url), key, render, source)
+        yield Page(page_path(page.url), key, render, source)
 
 
 def tag_pages(ctx: RenderContext):

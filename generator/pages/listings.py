@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from . import Page, chunks, page_path, paged_url
+from . import Page, page_path, paginate
 from .context import RenderContext, category_url
 from .feeds import category_feed_url, site_feeds
 
@@ -15,24 +15,20 @@ def _day(post):
 
 def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str):
     """One listing: `base` is its folder URL ('/' or '/openstack/'); page N lives at base/page/N/."""
-    size = ctx.config.posts_per_page
-    pages = chunks(posts, size)
-    shared = repr((len(pages), title, feeds))
-    for number, items in enumerate(pages, start=1):
-        url = paged_url(base, number)
-        older = paged_url(base, number + 1) if number < len(pages) else None
-        newer = paged_url(base, number - 1) if number > 1 else None
-        key = ctx.key("listing", url, shared, older or "", newer or "", [ctx.block_key(p) for p in items])
+    pages = paginate(posts, ctx.config.posts_per_page, base)
+    shared = repr((len(pages), title, feeds))   # once, not per page
+    for page in pages:
+        key = ctx.key("listing", page.url, shared, page.older or "", page.newer or "",
+                      [ctx.block_key(p) for p in page.items])
 
-        def render(items=items, number=number, older=older, newer=newer, url=url):
-            days = [(day, [ctx.block(p) for p in group]) for day, group in groupby(items, key=_day)]
+        def render(page=page):
+            days = [(day, [ctx.block(p) for p in group]) for day, group in groupby(page.items, key=_day)]
             return ctx.render_page("listing.html", {
-                "title": title, "days": days, "page_number": number, "page_count": len(pages),
-                "older_url": older, "newer_url": newer, "feeds": feeds, "canonical": url,
-                "is_front": base == "/" and number == 1,
+                "title": title, "days": days, "feeds": feeds, "is_front": base == "/" and page.number == 1,
+                **page.template_vars(),
             })
 
-        yield Page(page_path(url), key, render, source)
+        yield Page(page_path(page.url), key, render, source)
 
 
 def front_pages(ctx: RenderContext):
