@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .cache import CACHE_DIR, BuildCache
+from .publish.cache import CACHE_DIR, BuildCache
 from .config import load_config
-from .loader import load_content, read_body
-from .markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
-from .keys import make_key
-from .model import Site, build_site, is_published
+from .content.loader import load_content, read_body
+from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
+from .publish.keys import make_key
+from .content.model import Site, build_site, is_published
 from .parallel import fork_map, in_background
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
@@ -26,11 +26,11 @@ from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
 from .pages.posts import post_pages
 from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
-from .related import Item, RelatedIndex
-from .slugs import tag_slug
-from .theme import fingerprint, make_environment, template_dirs, theme_dir
-from .lock import build_lock
-from .writer import OutputWriter, WriteStats
+from .content.related import Item, RelatedIndex
+from .content.slugs import tag_slug
+from .render.theme import fingerprint, make_environment, template_dirs, theme_dir
+from .publish.lock import build_lock
+from .publish.writer import OutputWriter, WriteStats
 
 # From this many pages to render, blocks are rendered up front on all cores.
 PARALLEL_PAGES = 500

@@ -31,7 +31,7 @@ def _seconds(value: str) -> float:
 def cmd_build(args) -> int:
     from .build import BuildOptions, build
     from .config import load_config
-    from .reader import parse_date
+    from .content.reader import parse_date
 
     now = None
     if args.now:
@@ -86,7 +86,7 @@ def cmd_new(args) -> int:
 def cmd_serve(args) -> int:
     from .build import BuildOptions, build
     from .config import load_config
-    from .serve import serve
+    from .serve.devserver import serve
 
     site = args.site.resolve()
     output = (args.output or site / "output").resolve()
@@ -112,7 +112,7 @@ def cmd_import_pyblosxom(args) -> int:
 
 
 def cmd_check_urls(args) -> int:
-    from .urlcheck import check_url_list
+    from .importer.urlcheck import check_url_list
     return check_url_list(args.file, args.site, args.output)
 
 

@@ -18,9 +18,9 @@ import yaml
 
 from .config import Config, load_config
 from .errors import BlogError
-from .frontmatter import split
-from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
-from .sanitize import plain_text, safe_url
+from .content.frontmatter import split
+from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
+from .render.sanitize import plain_text, safe_url
 
 PENDING_DIR = "comments-pending"
 _FIRST_LINE = 60

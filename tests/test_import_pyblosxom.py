@@ -298,8 +298,8 @@ def test_category_pages_follow_num_entries(tmp_path):
 
 
 def test_the_core_loads_the_imported_site(imported):
-    from generator.cache import BuildCache
-    from generator.loader import load_content
+    from generator.publish.cache import BuildCache
+    from generator.content.loader import load_content
     new, _, _ = imported
     warnings = []
     content = load_content(new, SYDNEY, BuildCache(new), warnings.append)

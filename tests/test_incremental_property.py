@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from generator.build import BuildOptions, build
-from generator.writer import MANIFEST, TEMP_PREFIX
+from generator.publish.writer import MANIFEST, TEMP_PREFIX
 from sitefactory import post
 
 THEME_TEMPLATES = Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import CACHE_DIR
+from generator.publish.cache import CACHE_DIR
 from sitefactory import REPO, make_site, post, run_blog
 
 

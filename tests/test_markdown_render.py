@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from generator.markdown_render import MAX_UNTRUSTED_BRACKETS, to_html
+from generator.render.markdown_render import MAX_UNTRUSTED_BRACKETS, to_html
 
 
 def test_fenced_code_tables_and_raw_html_for_the_blogger():
@@ -40,7 +40,7 @@ def test_shared_code_formatters_give_the_html_of_a_fresh_formatter_per_block():
     # formatters reused between blocks must give exactly what codehilite's own new-per-block ones give.
     import markdown
 
-    from generator.markdown_render import EXTENSION_CONFIGS, EXTENSIONS
+    from generator.render.markdown_render import EXTENSION_CONFIGS, EXTENSIONS
 
     bodies = [
         "```python\ndef f():\n    return 1\n```\n\ntext\n\n```sh\necho hi\n```\n",

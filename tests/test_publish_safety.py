@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from bench.synth import make_blog
-from generator.cache import CACHE_DIR, BuildCache
-from generator.writer import MANIFEST, TEMP_PREFIX
+from generator.publish.cache import CACHE_DIR, BuildCache
+from generator.publish.writer import MANIFEST, TEMP_PREFIX
 from sitefactory import REPO, build, make_site, post, run_blog
 
 KILLS = 6

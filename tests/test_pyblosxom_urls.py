@@ -18,7 +18,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.serve import DevServer
+from generator.serve.devserver import DevServer
 from tests.pyblosxom_fixture import RAW_HTML, build_old_blog
 from tests.sitefactory import html, make_site, post, run_blog, text
 

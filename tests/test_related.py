@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.related import Item, RelatedIndex
+from generator.content.related import Item, RelatedIndex
 from sitefactory import build, copy_fixture, html, text
 
 

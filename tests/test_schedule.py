@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.writer import MANIFEST
+from generator.publish.writer import MANIFEST
 from sitefactory import build, feed, html, make_site, post, text
 
 CONFIG = {"title": "Scheduled", "base_url": "https://example.org/", "timezone": "Australia/Sydney",

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BlogError
-from generator.serve import DevServer, serve
+from generator.serve.devserver import DevServer, serve
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "TOP SECRET outside output"
@@ -234,7 +234,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, sig):
     (tmp_path / "content").mkdir()
     (tmp_path / "output").mkdir()
     script = (
-        "import sys; from pathlib import Path; from generator.serve import serve\n"
+        "import sys; from pathlib import Path; from generator.serve.devserver import serve\n"
         "sys.exit(serve(Path(sys.argv[1]), port=0, build=lambda: None, watch_paths=[Path(sys.argv[2])],"
         " out=lambda s: print(s, flush=True)))\n"
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-from ..model import Comment
+from ..content.model import Comment
 from . import Page
 from .context import RenderContext
 from .feeds import EPOCH, comments_feed_url, new_feed, site_feeds

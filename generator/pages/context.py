@@ -10,10 +10,10 @@ from typing import Any, Callable
 from markupsafe import Markup
 
 from ..errors import BlogError
-from ..keys import make_key
-from ..model import Comment, Post, Site
-from ..sanitize import plain_text, safe_url
-from ..theme import template_error
+from ..publish.keys import make_key
+from ..content.model import Comment, Post, Site
+from ..render.sanitize import plain_text, safe_url
+from ..render.theme import template_error
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..loader import RACY_SECONDS
+from ..content.loader import RACY_SECONDS
 from . import Page
 from .context import RenderContext
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from .config import Config
+from ..config import Config
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import LockBusy
+from ..errors import LockBusy
 
 
 @contextmanager

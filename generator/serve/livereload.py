@@ -16,7 +16,7 @@ from typing import Callable
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .errors import BlogError
+from ..errors import BlogError
 
 EVENTS_PATH = "/__livereload"  # reserved at the server root, whatever the base path
 HEARTBEAT = 15.0  # seconds between SSE comments; a write to a closed tab fails and frees its thread

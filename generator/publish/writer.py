@@ -18,8 +18,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BlogError
-from .pages import Page
+from ..errors import BlogError
+from ..pages import Page
 
 MANIFEST = ".blog-manifest.json"
 TEMP_PREFIX = ".blog-tmp-"

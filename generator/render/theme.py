@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .config import Config
-from .errors import BlogError
+from ..config import Config
+from ..errors import BlogError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # generator/
 
 
 def theme_dir(site_dir: Path, name: str) -> Path:

@@ -18,17 +18,17 @@ import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import __version__
+from .. import __version__
 
 CACHE_DIR = ".blog-cache"
-SCHEMA = "blog-cache 4 " + __version__
+SCHEMA = "blog-cache 5 " + __version__
 
 _ALLOWED = {
-    ("generator.model", "Post"), ("generator.model", "Comment"),
+    ("generator.content.model", "Post"), ("generator.content.model", "Comment"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
     ("datetime", "timezone"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "tuple"), ("builtins", "list"),
-    ("builtins", "dict"), ("generator.cache", "zone"),
+    ("builtins", "dict"), ("generator.publish.cache", "zone"),
 }
 
 

@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .config import load_config
-from .errors import BlogError
+from ..config import load_config
+from ..errors import BlogError
 
 MAX_HOPS = 10
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BlogError
+from ..errors import BlogError
 
 # The C loader is several times faster on 10,000 files; fall back where libyaml is missing.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

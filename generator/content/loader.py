@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
-from .cache import BuildCache
-from .errors import BlogError
+from ..publish.cache import BuildCache
+from ..errors import BlogError
 from .model import Comment, Post
 from .frontmatter import split
-from .parallel import fork_map
+from ..parallel import fork_map
 from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from importlib.metadata import version
 
-from .parallel import fork_map
+from ..parallel import fork_map
 from .sanitize import SANITIZER_FINGERPRINT, sanitize_comment_html
 
 # sane_lists was left out: it cost a third of all Markdown time on long posts.

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
-from .errors import BlogError
+from ..errors import BlogError
 from .frontmatter import key_line, split
 from .model import Comment, Post
 from .slugs import tag_slug

@@ -1,0 +1,1 @@
+"""Everything that touches output/ and the cache: page keys, staging, atomic publishing, the build lock."""

@@ -1,0 +1,1 @@
+"""Servers: the local preview (`blog serve`) with live reload."""
