@@ -36,9 +36,12 @@ def serve_comments(site_dir: Path, host: str, port: int, threads: int = 4) -> in
     app = make_app(site_dir)
     s = app.settings
     try:
-        # Slack over max_request_bytes for the form's other fields: the application makes the exact refusal.
-        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="blog-comments",
-                                        max_request_body_size=s.max_request_bytes + 4096, channel_timeout=30)
+        # waitress reads a whole body before the application sees it, so it refuses a body far over the limit
+        # itself, from its Content-Length, before reading it. Up to twice the limit the application refuses
+        # it, with a log line. X-Forwarded-For is kept: the application believes it only from trusted_proxies.
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="blog-comments", channel_timeout=30,
+            max_request_body_size=max(2 * s.max_request_bytes, 1 << 20), clear_untrusted_proxy_headers=False)
     except OSError as e:
         raise BlogError(f"cannot listen on {host}:{port}: {e.strerror}; is another server there? "
                         "Choose another with --port") from None
