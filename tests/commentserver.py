@@ -56,8 +56,8 @@ class Receiver:
 
 
 @contextmanager
-def comment_server(site: Path, logs: Path, name: str = "receiver"):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+def comment_server(site: Path, logs: Path, name: str = "receiver", env: dict | None = None):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **(env or {})}
     log = logs / f"{name}.log"
     for _ in range(3):
         port = free_port()

@@ -8,6 +8,7 @@ import logging
 import os
 import queue
 import smtplib
+import ssl
 import threading
 from email.message import EmailMessage
 
@@ -62,7 +63,7 @@ class Notifier:
         s = self.settings
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=20) as smtp:
             if s.smtp_starttls:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context())   # the server's certificate is checked
             if s.smtp_user:
                 smtp.login(s.smtp_user, os.environ.get(s.smtp_password_env, ""))
             smtp.send_message(msg)
