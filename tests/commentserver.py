@@ -56,11 +56,14 @@ class Receiver:
 
 
 @contextmanager
-def comment_server(site: Path, logs: Path, name: str = "receiver", env: dict | None = None):
+def comment_server(site: Path, logs: Path, name: str = "receiver", env: dict | None = None,
+                   port: int | None = None):
+    """On `port`, or a free one (retried if another test takes it first)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **(env or {})}
     log = logs / f"{name}.log"
+    fixed = port
     for _ in range(3):
-        port = free_port()
+        port = fixed or free_port()
         with open(log, "w") as out:
             proc = subprocess.Popen([sys.executable, "-m", "generator", "comments", "serve", "--site", str(site),
                                      "--port", str(port)], cwd=site, env=env, stdout=out, stderr=subprocess.STDOUT)

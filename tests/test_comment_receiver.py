@@ -82,7 +82,7 @@ def test_a_reader_s_comment_is_queued_as_moderation_reads_it_and_published_once_
         status, headers, body = receiver.send(fields)
         log = receiver.log_text()
     assert status == 200, body
-    assert "waiting for approval" in body and 'href="/diary/recent.html"' in body
+    assert "waiting for approval" in body and 'href="https://blog.example.org/diary/recent.html"' in body
     files = queue(site)
     assert list(files) == [headers["X-Comment-Id"] + ".md"]
     assert re.fullmatch(r"diary-recent-\d{8}-\d{6}-[0-9a-f]{16}\.md", next(iter(files)))
@@ -134,7 +134,7 @@ def test_mistakes_come_back_named_with_everything_typed_filled_in_again(served):
     assert textarea_value(soup.select_one("textarea[name=comment]")) == typed
     assert soup.select_one("input[name=website]")["value"] == "javascript:alert(1)"
     assert soup.select_one("input[name=token]")["value"] == fields["token"]
-    assert soup.find("a", href="/diary/recent.html")
+    assert soup.find("a", href="https://blog.example.org/diary/recent.html")
     empty = good(site, comment="  \n ")
     _, body = assert_refused(site, receiver, empty, status=400, reason="fields: comment")
     assert "The comment is empty" in body
