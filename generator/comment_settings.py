@@ -16,7 +16,7 @@ from .errors import BlogError
 class CommentSettings:
     form_url: str = ""                  # where the form posts; empty: no form on post pages
     close_after_days: int | None = None  # a post older than this takes no more comments; None: never closes
-    honeypot: str = "fax"               # the hidden field's name; a bot fills it, a person never sees it
+    honeypot: str = "topic"               # the hidden field's name; a bot fills it, a person never sees it
     min_seconds: int = 3                # a token younger than this is refused: posted faster than a person can
     max_links: int = 3
     max_comment_chars: int = 10_000

@@ -37,7 +37,7 @@ def kinds(forms: list[dict], n: int, rng: random.Random) -> tuple[str, dict | No
     if kind == "no token":
         return kind, {**good, "token": ""}
     if kind == "honeypot":
-        return kind, {**good, "fax": "spam"}
+        return kind, {**good, "topic": "spam"}
     if kind == "unknown post":
         return kind, {**good, "post": "/diary/none"}
     if kind == "other post":

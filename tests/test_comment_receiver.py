@@ -115,7 +115,7 @@ def test_the_post_page_shows_the_form_or_says_comments_are_closed(served):
     site, _ = served
     recent = html(site / "output/diary/recent.html").select_one("section.comment-form")
     assert recent.find("form")["action"] == FORM_URL and recent.find("form")["method"] == "post"
-    for name in ("name", "website", "email", "comment", "post", "token", "fax"):
+    for name in ("name", "website", "email", "comment", "post", "token", "topic"):
         assert recent.find(attrs={"name": name}) is not None, name
     assert "never published" in text(recent) and "Markdown" in text(recent)
     for closed in ("shut", "old"):   # comments: closed, and older than close_after_days
@@ -176,7 +176,7 @@ def test_sent_too_fast(served):
 
 def test_honeypot_filled(served):
     site, receiver = served
-    assert_refused(site, receiver, good(site, fax="http://spam.example/"), status=400, reason="honeypot")
+    assert_refused(site, receiver, good(site, topic="http://spam.example/"), status=400, reason="honeypot")
 
 
 def test_too_many_links(served):
@@ -244,6 +244,11 @@ def test_not_post(served):
     assert_refused(site, receiver, raw=b'{"a": 1}', headers={"Content-Type": "application/json"}, status=415,
                    reason="not a form")
     assert_refused(site, receiver, raw=b"name=%ff%fe", status=400, reason="the form could not be read")
+    # A path made to forge log lines stays on its own line, escaped.
+    assert_refused(site, receiver, good(site), status=404, reason="not here",
+                   path="/x%0a2026-01-01%2000:00:00%20200%20POST%20/comment%20forged")
+    assert not log_lines(receiver, r"^2026-01-01 00:00:00 200 POST /comment forged")
+    assert log_lines(receiver, r"404 POST /x\\n2026-01-01 00:00:00 200 POST /comment forged client=")
 
 
 def test_rate_limit_per_client_and_for_everyone(tmp_path):
@@ -252,8 +257,10 @@ def test_rate_limit_per_client_and_for_everyone(tmp_path):
     with comment_server(site, tmp_path) as receiver:
         for n in range(3):
             assert receiver.send(good(site, comment=f"number {n}"))[0] == 200
-        hdrs, body = assert_refused(site, receiver, good(site), status=429, reason="rate limit")
+        hdrs, body = assert_refused(site, receiver, good(site, comment="kept for later"), status=429,
+                                    reason="rate limit")
         assert 1 <= int(hdrs["Retry-After"]) <= 60 and "again in" in body
+        assert "kept for later" in body, "the reader's text comes back to send again"
         # Behind the trusted proxy, another reader is another address, until everyone's limit (5) is met.
         other = {"X-Forwarded-For": "198.51.100.7"}
         assert receiver.send(good(site, comment="from elsewhere"), headers=other)[0] == 200

@@ -4,9 +4,9 @@ It answers POST on the path of `comments.form_url` and GET there as a health che
 405. It writes only new files in comments-pending/ (pending_queue.py) and never builds the site. Each request
 is one log line (status, post, why it was refused): never the comment's text or the sender's email.
 
-Refusals, cheapest first: rate limits (429), a body over max_request_bytes (413, not read), an unreadable form,
-the honeypot, an unknown or closed post, the form token (400), the reader's own mistakes (400, with the form
-filled in again), a full queue (503)."""
+Refusals, cheapest first: a body over max_request_bytes (413, not read), an unreadable form, rate limits (429,
+counted before the body is read; the form is sent back filled in), the honeypot, an unknown post, the form
+token, a closed post (400), the reader's own mistakes (400, with the form filled in again), a full queue (503)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ class CommentReceiver:
             log.error("500 %s %s client=%s: %s", method, path, client, traceback.format_exc().replace("\n", " | "))
             answer = Answer("500 Internal Server Error", b"The comment could not be taken; please try later.\n",
                             reason="server error")
-        log.info("%s %s %s client=%s post=%s%s", answer.status.split()[0], method, path, client, answer.post,
+        log.info("%s %s %s client=%s post=%s%s", answer.status.split()[0], _loggable(method), _loggable(path),
+                 client, answer.post,
                  f" refused: {answer.reason}" if answer.reason else "")
         headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body))),
                    *_SECURITY, *answer.headers]
@@ -93,10 +94,6 @@ class CommentReceiver:
             return Answer("405 Method Not Allowed", b"Comments are sent with POST.\n",
                           headers=[("Allow", "GET, HEAD, POST")], reason=f"method {method[:10]}")
         wait = self.limits.retry_after(client)
-        if wait is not None:
-            return self.page("429 Too Many Requests", "Too many comments have been sent just now; please "
-                             f"send yours again in {wait} seconds.", reason="rate limit",
-                             headers=[("Retry-After", str(wait))])
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -111,7 +108,20 @@ class CommentReceiver:
             sub = parse(environ["wsgi.input"].read(length), self.settings.honeypot)
         except BadForm as e:
             return self.page("400 Bad Request", f"The comment could not be read ({e}).", reason=str(e))
+        if wait is not None:
+            return self.too_many(sub, wait)
         return self.take(sub)
+
+    def too_many(self, sub, wait: int) -> Answer:
+        """429, with the reader's text in the form to send again later (a person who waits loses nothing)."""
+        post = None if sub.honeypot else self.published_post(sub.post)
+        form = None
+        if post is not None:
+            form = CommentForms(self.settings, self.secret, self.clock()).view(
+                post, values=sub.values(), token=sub.token)
+        return self.page("429 Too Many Requests", "Too many comments have been sent just now; please "
+                         f"send yours again in {wait} seconds.", post=post, form=form, reason="rate limit",
+                         headers=[("Retry-After", str(wait))])
 
     def take(self, sub) -> Answer:
         if sub.honeypot:
@@ -177,3 +187,8 @@ class CommentReceiver:
             "post_url": post.url if post else "", "comment_form": form, "feeds": [], "canonical": None,
         })
         return Answer(status, html.encode("utf-8"), _HTML, headers or [], post=ref, reason=reason or "")
+
+
+def _loggable(text: str) -> str:
+    """A stranger's method or path on one log line: escapes for anything unprintable, and not too long."""
+    return text.encode("unicode_escape").decode("ascii")[:200]
