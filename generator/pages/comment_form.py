@@ -41,6 +41,7 @@ def comments_closed(post: Post, settings: CommentSettings, now: datetime) -> boo
 class CommentForms:
     def __init__(self, settings: CommentSettings, secret: str, now: datetime):
         self.settings, self.secret, self.now = settings, secret, now
+        self.secret_key = secret_fingerprint(secret)
 
     @classmethod
     def for_site(cls, site_dir: Path, settings: CommentSettings, now: datetime) -> CommentForms | None:
@@ -59,13 +60,14 @@ class CommentForms:
                         values=values or {}, errors=errors or {})
 
     def key(self, post: Post) -> str:
-        """What the post page shows of the form beyond the settings: open or closed, and the token."""
-        view = self.view(post)
-        return f"{view.open}\x1d{view.token}"
+        """What the post page shows of the form beyond the settings and the post's own file: open or closed,
+        and the token, which is made from the post's id and date (in its file) and the secret. No token is
+        signed here: a build that renders few pages signs few."""
+        return f"{not comments_closed(post, self.settings, self.now)}\x1d{self.secret_key}"
 
     def inputs(self, posts: list[Post]) -> list[str]:
         """For the build's no-change check: the secret, and which posts the clock has closed."""
-        parts = ["comment form\0" + secret_fingerprint(self.secret)]
+        parts = ["comment form\0" + self.secret_key]
         if self.settings.close_after_days is not None:
             parts += ["closed\0" + p.id for p in posts if comments_closed(p, self.settings, self.now)]
         return parts

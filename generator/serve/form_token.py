@@ -17,6 +17,8 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, TimestampSigner
 
+from ..errors import BlogError
+
 SECRET_NAME = "comment-form.secret"
 _SALT = "blog comment form"
 
@@ -40,7 +42,11 @@ def load_secret(site_dir: Path) -> str:
     except FileNotFoundError:
         pass
     temp = site_dir / f".{SECRET_NAME}.{secrets.token_hex(8)}"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        raise BlogError(f"cannot make the comment form's secret here ({e.strerror}); the site's folder must "
+                        "be writable once, or create the file yourself", path) from None
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_urlsafe(32) + "\n")
         f.flush()
@@ -55,9 +61,12 @@ def load_secret(site_dir: Path) -> str:
 
 
 def _read(path: Path) -> str:
-    secret = path.read_text(encoding="utf-8").strip()
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (PermissionError, UnicodeDecodeError) as e:
+        raise BlogError(f"the comment form's secret cannot be read ({e}); delete the file and it is made anew",
+                        path) from None
     if len(secret) < 16:
-        from ..errors import BlogError
         raise BlogError("the comment form's secret is too short; delete the file and it is made anew", path)
     return secret
 
