@@ -77,7 +77,8 @@ def assert_refused(site, receiver, fields=None, *, status: int, reason: str, raw
 def test_a_reader_s_comment_is_queued_as_moderation_reads_it_and_published_once_approved(tmp_path):
     site = comment_site(tmp_path)
     fields = good(site, website="https://jane.example/", email="jane@example.org",
-                  comment="Thanks for *this*.\r\n\r\nSecond paragraph.")
+                  comment="Thanks for *this*.\r\n\r\nSecond paragraph.", date="1999-01-01 00:00",
+                  author="Someone Else")
     with comment_server(site, tmp_path) as receiver:
         status, headers, body = receiver.send(fields)
         log = receiver.log_text()

@@ -74,7 +74,8 @@ class CommentReceiver:
         try:
             answer = self.answer(environ, method, path, client)
         except Exception:   # noqa: BLE001 - a stranger's request never stops the server; the log says why
-            log.error("500 %s %s client=%s: %s", method, path, client, traceback.format_exc().replace("\n", " | "))
+            log.error("500 %s %s client=%s: %s", _loggable(method), _loggable(path), client,
+                      traceback.format_exc().replace("\n", " | "))
             answer = Answer("500 Internal Server Error", b"The comment could not be taken; please try later.\n",
                             reason="server error")
         log.info("%s %s %s client=%s post=%s%s", answer.status.split()[0], _loggable(method), _loggable(path),
@@ -92,7 +93,7 @@ class CommentReceiver:
             return Answer("200 OK", b"ok: taking comments\n")
         if method != "POST":
             return Answer("405 Method Not Allowed", b"Comments are sent with POST.\n",
-                          headers=[("Allow", "GET, HEAD, POST")], reason=f"method {method[:10]}")
+                          headers=[("Allow", "GET, HEAD, POST")], reason=f"method {_loggable(method)[:20]}")
         wait = self.limits.retry_after(client)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
