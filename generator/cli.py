@@ -45,6 +45,7 @@ def cmd_build(args) -> int:
                            drafts=args.drafts, lock_timeout=args.wait,
                            progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
+    _warn_local_base_url(args.site, warn)
     if args.timings:
         print("Stage times:")
         for stage, seconds in result.timings.items():
@@ -54,6 +55,16 @@ def cmd_build(args) -> int:
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
               f"{s.removed} removed in {result.elapsed:.1f} s")
     return 0
+
+
+def _warn_local_base_url(site: Path, warn) -> None:
+    """Feeds and the sitemap carry absolute links: a localhost base_url publishes links no reader can follow."""
+    from urllib.parse import urlsplit
+    from .config import CONFIG_NAME, load_config
+    host = urlsplit(load_config(site).base_url).hostname or ""
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        warn(f"{site / CONFIG_NAME}: base_url is {load_config(site).base_url}, so the feeds and the sitemap link "
+             f"to this machine; set base_url to the address the blog is published at")
 
 
 def terminal_progress():

@@ -57,8 +57,14 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
     for post in posts:
         fe = fg.add_entry(order="append")
         link = config.absolute(post.url)
-        fe.id(link)
-        fe.guid(link, permalink=True)
+        # An imported post keeps the ids its old feeds gave it (front matter guid / atom_id), so feed
+        # readers do not see it as new.
+        guid, atom_id = post.fields.get("guid"), post.fields.get("atom_id")
+        fe.id(str(atom_id or guid or link) if atom else link)
+        if guid and not atom:
+            fe.guid(str(guid), permalink=False)
+        else:
+            fe.guid(link, permalink=True)
         fe.title(post.title)
         fe.link(href=link)
         fe.published(post.date)
