@@ -60,7 +60,7 @@ def find_entry_files(datadir: Path, *, skip_dirs: set[Path], ignore_directories,
         dirs[:] = keep
         for name in sorted(files):
             full = Path(root, name)
-            if name.startswith("."):
+            if name.startswith(".") and full.suffix not in ENTRY_EXTENSIONS:
                 continue
             if full.is_symlink() and not full.resolve().is_relative_to(inside):
                 report.skip(full, "a symlink to a file outside the data folder: not read",

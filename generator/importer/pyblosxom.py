@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from ..config import Config
 from ..errors import BlogError
 from .comments import OldComment, read_comments
 from .dates import EntryDates, plugin_names, read_dates_file, zone
@@ -69,8 +70,8 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
     _write_comments(writer, comments, report)
     copied = _copy_files(writer, old, others, report)
     for old_url, target in sorted(redirects.items()):
-        writer.create(f"content/static{old_url}", redirect_page(old_url, target))
-    _write_old_urls(writer, new / OLD_URLS, old_urls(entries, config) + copied + sorted(redirects))
+        writer.create(f"content/static{old_url}", redirect_page(target, base_url or Config.base_url))
+    _write_old_urls(writer, new / OLD_URLS, sorted(old_urls(entries, config) + copied + list(redirects)))
     report.date_sources = dict(Counter(e.date_source for e in entries))
     _date_notices(dates, report)
     if trial and not dry_run:
@@ -210,7 +211,7 @@ def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_
         if config.get(theirs):
             settings[ours] = str(config[theirs])
     if base_url:
-        settings["base_url"] = base_url.rstrip("/") + "/"
+        settings["base_url"] = base_url
     if tz_name:
         settings["timezone"] = tz_name
     num_entries = config.get("num_entries")

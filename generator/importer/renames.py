@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 from .entries import OldEntry
 
@@ -60,10 +61,12 @@ def rename_unbuildable(entries: list[OldEntry], report) -> dict[str, str]:
     return redirects
 
 
-def redirect_page(old: str, target: str) -> str:
-    """A page at site-relative `old` that sends the reader to `target`: a meta refresh and a visible link,
-    relative to the page's own folder so that a base_url with a path keeps working."""
-    href = html.escape("../" * (old.count("/") - 1) + target.lstrip("/"), quote=True)
+def redirect_page(target: str, base_url: str) -> str:
+    """A page that sends the reader to site-relative `target`: a meta refresh, a canonical link and a visible
+    link, by absolute path under base_url's path, as the build's own redirect pages are."""
+    parts = urlsplit(base_url)
+    path = html.escape(parts.path.rstrip("/") + target, quote=True)
     return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n<title>Moved</title>\n'
-            f'<meta http-equiv="refresh" content="0; url={href}">\n</head>\n'
-            f'<body><p>Moved to <a href="{href}">{html.escape(target)}</a>.</p></body></html>\n')
+            f'<meta http-equiv="refresh" content="0; url={path}">\n'
+            f'<link rel="canonical" href="{html.escape(parts.scheme + "://" + parts.netloc)}{path}">\n</head>\n'
+            f'<body><p>Moved to <a href="{path}">{path}</a>.</p></body></html>\n')
