@@ -31,7 +31,8 @@ py["datadir"] = "{OLD_SERVER_DATADIR}"
 py["comment_dir"] = os.path.join(py["datadir"], "comments")
 py["num_entries"] = 3
 py["load_plugins"] = ["Pyblosxom.plugins.comments",
-                      "Pyblosxom.plugins.tags", "Pyblosxom.plugins.pyfilenamemtime"]
+                      "Pyblosxom.plugins.tags", "Pyblosxom.plugins.pyfilenamemtime",
+                      "Pyblosxom.plugins.paginate"]
 py["renderer"] = some_function()
 '''
 

@@ -19,6 +19,9 @@ def old_urls(entries: list[OldEntry], config: dict) -> list[str]:
     first_page = config.get("paginate_count_from", 0)
     first_page = first_page if isinstance(first_page, int) else 0
     tag_trigger = str(config.get("tags_trigger", "tag")).strip("/")
+    plugins = config.get("load_plugins")
+    if isinstance(plugins, (list, tuple)) and not any(str(p).endswith("paginate") for p in plugins):
+        per_page = 0             # no paginate plugin: the old blog had no _pageN pages
 
     urls = {"/index.rss", "/index.atom"} | _pages("/index", len(entries), per_page, first_page)
     in_category: Counter = Counter()
