@@ -75,7 +75,7 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
     report.date_sources = dict(Counter(e.date_source for e in entries))
     _date_notices(dates, report)
     if trial and not dry_run:
-        trial_build(new, writer.written, report)
+        trial_build(new, report)
     out(report.summary())
     return report
 

@@ -1,4 +1,4 @@
-"""The import's last step: would the new site build? Every post and comment written is read as the build
+"""The import's last step: would the new site build? Every post and comment in content/ is read as the build
 reads it (so every bad file is named at once, not one per run), then the site is built into a temporary
 folder with the real build."""
 
@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import BlogError
 
 
-def trial_build(site: Path, written: list[str], report) -> None:
+def trial_build(site: Path, report) -> None:
     from ..build import BuildOptions, build
     from ..config import load_config
     from ..content.reader import read_comment, read_post
@@ -20,16 +20,18 @@ def trial_build(site: Path, written: list[str], report) -> None:
         report.error(e.path or site, e.message, kind="config.yaml does not load")
         return
     bad = 0
-    for relpath in written:
-        if not relpath.startswith("content/") or not relpath.endswith(".md"):
+    content = site / "content"
+    for path in sorted(content.rglob("*.md")):      # what --merge found there too
+        rel = PurePosixPath(path.relative_to(content).as_posix())
+        relpath = f"content/{rel}"
+        if rel.parts[0] == "static" or any(p.startswith(".") for p in rel.parts):
             continue
-        rel = PurePosixPath(relpath[len("content/"):])
         reader = read_comment if rel.parent.name.endswith(".comments") else read_post
         try:
             reader(rel, (site / relpath).read_bytes(), tz)
         except BlogError as e:
             bad += 1
-            report.error(site / relpath, f"{e}", kind="a written file that does not build")
+            report.error(site / relpath, f"{e}", kind="a post or comment that does not build")
     if bad:
         return
     warnings: list[str] = []

@@ -38,7 +38,6 @@ class Writer:
     def __init__(self, site: Path, *, dry_run: bool, out, report):
         self.site, self.dry_run, self.out, self.report = site, dry_run, out, report
         self.root = site.resolve() if site.exists() else site.absolute()
-        self.written: list[str] = []          # relpaths created, for the trial build
 
     def create(self, relpath: str, text: str | bytes) -> bool:
         """Write a new file; an existing one is kept and reported. True if written (or would be)."""
@@ -51,7 +50,6 @@ class Writer:
             return True
         data = text.encode("utf-8") if isinstance(text, str) else text
         self._write(relpath, data, os.O_EXCL)
-        self.written.append(relpath)
         return True
 
     def replace(self, relpath: str, text: str) -> None:
