@@ -78,6 +78,7 @@ def test_date_plugins_the_config_loads_and_the_ones_it_does_not(tmp_path):
                                                       "'published_date', 'Pyblosxom.plugins.pyfilenamemtime']\n")
     done = do_import(tmp_path / "a", loaded)
     assert done.returncode == 0, done.stdout
+    assert "Markdown heading" not in done.stdout          # '# pubdate' is the plugin's metadata, not a heading
     dates = {p: str(front(tmp_path / "a", f"d/{p}.md")["date"]) for p in ("meta", "pub", "named-2012-03-04-15-16")}
     assert dates == {"meta": "2014-09-30 08:37:48+00:00", "pub": "2011-12-29 19:22:00+00:00",
                      "named-2012-03-04-15-16": "2012-03-04 15:16:00+00:00"}
@@ -196,3 +197,16 @@ def test_blog_build_warns_about_a_localhost_base_url(tmp_path):
     assert "NO BASE URL" in done.stdout
     built = run_blog(tmp_path / "new", "build", "--quiet")
     assert built.returncode == 0 and "base_url is http://localhost:8000/" in built.stderr
+
+
+def test_settings_that_are_not_carried_are_named(tmp_path):
+    config = ("py = {}\npy['num_entries'] = 0\npy['load_plugins'] = ['wbgpager']\n"
+              "py['load_plugins'] += ['published_date']\nif True:\n    py['base_url'] = 'http://x.example/'\n")
+    datadir = old_blog(tmp_path, {"d/a.txt": "A\n#published 2001-02-03 04:05:06\n<p>a</p>\n"}, config=config)
+    done = do_import(tmp_path, datadir)
+    assert done.returncode == 0, done.stdout
+    assert "a pagination plugin not carried: 1" in done.stdout and "?page=N" in done.stdout
+    assert "num_entries = 0 (show all): 1" in done.stdout
+    assert "py['base_url'] is set inside 'if'" in done.stdout
+    assert str(front(tmp_path, "d/a.md")["date"]) == "2001-02-03 04:05:06+00:00"     # the += was read
+    assert not any("_page" in u for u in (tmp_path / "new/old-urls.txt").read_text().split())

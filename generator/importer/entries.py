@@ -116,6 +116,9 @@ def read_entry(path: Path, datadir: Path, *, dates, config: dict, tags_separator
                     date_source=dates.last_source)
 
 
+# Metadata that date plugins wrote with a space after the '#' ('# pubdate 2014-09-30'): not a heading.
+_PLUGIN_KEYS = {"pubdate", "pubtime", "postdate", "published"}
+
 _META_LINE = re.compile(r"""\[\[!meta date=["'][^"'\]]*["']\]\]\n?""")
 
 
@@ -129,7 +132,7 @@ def _take_metadata(lines: list[str], path: Path, report) -> dict[str, str]:
         number += 1
         key, _, value = line[1:].strip().partition(" ")
         key, value = key.strip(), value.strip() or "1"
-        if line[1:2] in (" ", "\t", "#"):
+        if line[1:2] in (" ", "\t", "#") and key not in _PLUGIN_KEYS:
             report.warn(path, f"line {number} {line.strip()!r} looks like a Markdown heading, but PyBlosxom "
                               f"read it as metadata ({key}: {value}); imported the same way",
                         kind="a Markdown heading read as metadata")

@@ -210,8 +210,8 @@ def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_
     for ours, theirs in (("title", "blog_title"), ("tagline", "blog_description"), ("author", "blog_author")):
         if config.get(theirs):
             settings[ours] = str(config[theirs])
-    if base_url:
-        settings["base_url"] = base_url
+    # Without one, a local address written out, so that every `blog build` warns until it is set.
+    settings["base_url"] = base_url or Config.base_url
     if tz_name:
         settings["timezone"] = tz_name
     num_entries = config.get("num_entries")
