@@ -224,6 +224,6 @@ def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_
 
 def _write_old_urls(writer: Writer, path: Path, urls: list[str]) -> None:
     """A list of URLs to keep answering only ever grows: a second import adds to it."""
-    if path.is_file():
+    if path.is_file() and not path.is_symlink():      # a planted link is replaced, never read
         urls = sorted(set(urls) | {u for u in path.read_text(encoding="utf-8").splitlines() if u})
     writer.replace(path.name, "".join(u + "\n" for u in urls))
