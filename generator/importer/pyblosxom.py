@@ -112,7 +112,7 @@ def _read_config(path: Path | None, report: ImportReport) -> dict:
         raise BlogError("no such file: give the old blog's config.py", path)
     config, notes = read_config_py(path)
     for note in notes:
-        report.warn(path, note, kind="config.py: a line not read")
+        report.note(path, note, kind="config.py: a line not read")
     return config
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 EXAMPLES = 3
 # Worst first: the site would not build; something was not imported; imported, but check it.
-ERROR, SKIPPED, WARNING = 3, 2, 1
-_HEADINGS = {ERROR: "would stop the build", SKIPPED: "not imported", WARNING: "imported; check"}
+ERROR, SKIPPED, WARNING, NOTE = 3, 2, 1, 0
+_HEADINGS = {ERROR: "would stop the build", SKIPPED: "not imported", WARNING: "imported; check",
+             NOTE: "for information"}
 
 
 @dataclass
@@ -38,6 +39,10 @@ class ImportReport:
 
     def warn(self, path, note: str, kind: str | None = None) -> None:
         self.problems.append(Problem(WARNING, kind or note, str(path), note))
+
+    def note(self, path, text: str, kind: str) -> None:
+        """Seldom matters: settings of the old config.py the new site has no use for, say."""
+        self.problems.append(Problem(NOTE, kind, str(path), text))
 
     def error(self, path, message: str, kind: str | None = None) -> None:
         self.problems.append(Problem(ERROR, kind or message, str(path), message))
