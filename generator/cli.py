@@ -45,6 +45,7 @@ def cmd_build(args) -> int:
                            drafts=args.drafts, lock_timeout=args.wait,
                            progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
+    _warn_local_base_url(args.site, warn)
     if args.timings:
         print("Stage times:")
         for stage, seconds in result.timings.items():
@@ -54,6 +55,23 @@ def cmd_build(args) -> int:
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
               f"{s.removed} removed in {result.elapsed:.1f} s")
     return 0
+
+
+def _warn_local_base_url(site: Path, warn) -> None:
+    """Feeds and the sitemap carry absolute links: a base_url written as a local address in config.yaml (as
+    `blog init` and an import without one write it) publishes links no reader can follow. The built-in
+    default is left quiet: it is for trying things out."""
+    from urllib.parse import urlsplit
+    import yaml
+    from .config import CONFIG_NAME
+    try:
+        written = (yaml.safe_load((site / CONFIG_NAME).read_text(encoding="utf-8")) or {}).get("base_url")
+    except (OSError, yaml.YAMLError, AttributeError, UnicodeDecodeError):
+        return                     # the build itself has already said what is wrong with config.yaml
+    host = urlsplit(str(written or "")).hostname or ""
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        warn(f"{site / CONFIG_NAME}: base_url is {written}, so the feeds and the sitemap link to this machine; "
+             f"set base_url to the address the blog is published at")
 
 
 def terminal_progress():
