@@ -13,9 +13,9 @@ from . import __version__
 from .publish.cache import CACHE_DIR, BuildCache
 from .config import load_config
 from .content.loader import load_content, read_body
-from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
+from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, post_id_prefix, render_all, to_html
 from .publish.keys import make_key
-from .content.model import Site, build_site, is_published
+from .content.model import Post, Site, build_site, is_published
 from .parallel import fork_map, in_background
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
@@ -152,20 +152,21 @@ def _progress(factory, label: str, total: int):
 
 def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progress=None):
     """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by body hash."""
-    wanted: dict[str, tuple] = {}
+    wanted: dict[str, tuple] = {}   # key -> (record, untrusted, id prefix)
     for post in site.ordered:
-        wanted[html_key(post.body_hash)] = (post, False)
+        prefix = post_id_prefix(post.id)
+        wanted[html_key(post.body_hash, prefix)] = (post, False, prefix)
     for comments in site.comments.values():
         for comment in comments:
-            wanted[html_key(comment.body_hash)] = (comment, True)
+            wanted[html_key(comment.body_hash)] = (comment, True, "")
     have = cache.html_keys()
     jobs = []
-    for key, (record, untrusted) in wanted.items():
+    for key, (record, untrusted, prefix) in wanted.items():
         if key not in have:
             body = content.bodies.get(record.body_hash)
             if body is None:
                 body = read_body(site_dir, record)
-            jobs.append((key, body, record.body_format, untrusted))
+            jobs.append((key, body, record.body_format, untrusted, prefix))
     with _progress(progress, "markdown", len(jobs)) as step:
         fresh = render_all(jobs, step)
     if fresh:
@@ -174,14 +175,16 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progr
         cache.prune_html(set(wanted))
     memo: dict[str, str] = dict(fresh)
 
-    def body_html(body_hash: str) -> str:
-        key = html_key(body_hash)
+    def body_html(record) -> str:
+        """A post's or a comment's HTML (a post's ids carry its own prefix)."""
+        untrusted = record.__class__ is not Post
+        key = html_key(record.body_hash, "" if untrusted else post_id_prefix(record.id))
         html = memo.get(key)
         if html is None:
             html = cache.get_html([key]).get(key)
             if html is None:   # lost from a damaged cache after html_keys() was read: render it again
-                record, untrusted = wanted[key]   # its source was dropped after rendering: read it again
-                html = to_html(read_body(site_dir, record), record.body_format, untrusted)
+                record, untrusted, prefix = wanted[key]   # its source was dropped after rendering: read it again
+                html = to_html(read_body(site_dir, record), record.body_format, untrusted, prefix)
             memo[key] = html
         return html
 
