@@ -15,7 +15,7 @@ from .config import load_config
 from .content.loader import load_content, read_body
 from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, post_id_prefix, render_all, to_html
 from .publish.keys import make_key
-from .content.model import Post, Site, build_site, is_published
+from .content.model import Post, Site, build_site, is_published, tag_fold_warnings
 from .parallel import fork_map, in_background
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
@@ -99,6 +99,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
                                   future=options.future, drafts=options.drafts)
+                for line in tag_fold_warnings(site):
+                    warn(line)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = _render_bodies(site_dir, site, content, cache, options.progress)
