@@ -50,6 +50,7 @@ def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None
     )
     base_path = config.base_path
     env.globals["site"] = config
+    env.globals["settings"] = config.theme_settings   # in config.fingerprint(), so in every page's key
     env.globals["url"] = lambda path: base_path + path
     env.globals["absolute_url"] = config.absolute
     env.filters["day"] = lambda d: d.strftime(config.date_format)
