@@ -25,6 +25,8 @@ from .pages.feeds import post_feeds
 from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
 from .pages.posts import post_pages
+from .pages.standalone import standalone_pages
+from .content.pages import load_pages, nav_entries
 from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
@@ -39,7 +41,7 @@ BACKGROUND_RELATED = 1000
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
-              comment_pages, not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
+              comment_pages, standalone_pages, not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
 
 
 @dataclass
@@ -86,19 +88,22 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         try:
             with timer.stage("read"):
                 content = load_content(site_dir, config.tz, cache, warn)
+                pages = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
+                nav = nav_entries(pages)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
                 _warn_orphan_comments(content, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
-                global_key = make_key(data_key, fingerprint(dirs))
-                shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
+                # The header navigation is on every page made from templates.
+                global_key = make_key(data_key, fingerprint(dirs), repr(nav))
+                shown, inputs = _inputs(global_key, content, pages, now, options, site_dir, config)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
-                                  future=options.future, drafts=options.drafts)
+                                  future=options.future, drafts=options.drafts, pages=pages)
                 for line in tag_fold_warnings(site):
                     warn(line)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
@@ -107,7 +112,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
-                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
+                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates", nav)
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
@@ -238,7 +243,7 @@ def _related_blob(cached) -> bool:
     return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
-def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config):
+def _inputs(global_key: str, content, pages, now: datetime, options: BuildOptions, site_dir: Path, config):
     """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
     the build has nothing to do. Cheap: no rendering, no model beyond the records."""
     shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
@@ -246,6 +251,7 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
     parts = [p.id + "\0" + p.source_hash for p in shown]
     parts += [c.id + "\0" + c.source_hash for c in content.comments
               if c.post_id in ids and (options.future or c.date <= now)]
+    parts += [f"page\0{p.id}\0{p.source_hash}" for p in pages]
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     return len(shown), make_key(global_key, parts)

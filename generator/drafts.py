@@ -6,7 +6,8 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .config import load_config
-from .content.loader import PAGES_DIR, STATIC_DIR, walk_content
+from .content.loader import STATIC_DIR, walk_content
+from .content.pages import PAGES_DIR
 from .content.model import Post
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, read_post
 

@@ -14,10 +14,10 @@ from ..errors import BlogError
 from .model import Comment, Post
 from .frontmatter import split
 from ..parallel import fork_map
+from .pages import PAGES_DIR   # standalone pages (About, ...): content/pages.py reads them, not this
 from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"
-PAGES_DIR = "pages"     # standalone pages (About, ...), read by content/pages.py, not posts
 RACY_SECONDS = 2
 
 

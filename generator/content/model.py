@@ -94,6 +94,7 @@ class Site:
     days: dict[tuple[int, int, int], list[Post]]
     comments: dict[str, list[Comment]]           # by post id, oldest first
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pages: list = field(default_factory=list)    # standalone pages (content/pages.py), drafts filtered
 
     def comments_of(self, post: Post) -> list[Comment]:
         return self.comments.get(post.id, [])
@@ -115,7 +116,7 @@ def _group(posts, key):
 
 
 def build_site(config: Config, posts: list[Post], comments: list[Comment], *, now: datetime,
-               future: bool = False, drafts: bool = False) -> Site:
+               future: bool = False, drafts: bool = False, pages: list | tuple = ()) -> Site:
     """Filter to what is published at `now`, then index it. Comments of unpublished posts are dropped."""
     published = [p for p in posts if is_published(p, now, future, drafts)]
     published.sort(key=newest_first)
@@ -146,7 +147,7 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
 
     return Site(config=config, posts=by_id, ordered=published, categories=dict(categories), tags=tags,
                 days=_group(published, lambda p: (p.date.year, p.date.month, p.date.day)),
-                comments=dict(by_post))
+                comments=dict(by_post), pages=[p for p in pages if drafts or not p.draft])
 
 
 def tag_fold_warnings(site: Site) -> list[str]:
