@@ -82,3 +82,39 @@ def test_ids_survive_an_edit_of_the_text(tmp_path):
     (site / "content/diary/first.md").write_text(post("First", "2014-02-24 17:04", "Edited intro.\n\n" + BODY))
     out = build(site)
     assert [h["id"] for h in html(out / "diary/first.html").select("h2[id]")][0] == "diary-first-why"
+
+
+TRICKY = [
+    BODY,
+    "Title\n=====\n\nSub\n---\n\ntext\n\n---\n\n<h2>raw</h2>\n",
+    "No marks at all: a [link](https://example.org) and `code {x}`.\n\n```python\nd = {1: 2}\n```\n",
+    "Term\n: not a definition without the blank line?\n\n*not* an [abbr] *[here\n",
+    "    indented code\n    : with a colon\n\nand [^not a note]\n",
+    "> ## Quoted heading\n>\n> text[^n]\n\n[^n]: note\n",
+    "[TOC]\n\nno headings\n",
+    "- item {: .x }\n- ## heading in a list\n",
+]
+
+
+def test_bodies_get_the_html_of_the_full_extension_set():
+    # to_html gives each body only the optional extensions whose mark it has: the HTML must be exactly that of a
+    # converter with all of them, for bodies with and without the marks (and the synthetic benchmark's).
+    import random
+
+    import markdown
+
+    from bench.synth import TextPools, make_body
+    from generator.render import markdown_render as mr
+
+    full = markdown.Markdown(extensions=mr.EXTENSIONS, extension_configs=mr.EXTENSION_CONFIGS,
+                             output_format="html")
+    rng, pools = random.Random(7), TextPools(random.Random(7))
+    bodies = TRICKY + [make_body(rng, pools) for _ in range(40)]
+    used = set()
+    for body in bodies:
+        mr._id_prefix = "p-"
+        mr._footnotes(full).setConfig("SEPARATOR", "-p-")
+        expected = full.reset().convert(body)
+        assert mr.to_html(body, "markdown", id_prefix="p-") == expected, body
+        used.add(tuple(sorted(e for e in mr._ONLY_WHEN if mr._ONLY_WHEN[e](body))))
+    assert () in used and len(used) >= 4   # bodies with none, and with several kinds of marks

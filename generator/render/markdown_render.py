@@ -4,6 +4,7 @@ bodies need rendering. Comment bodies come from strangers and are sanitized afte
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib.metadata import version
 
 from ..parallel import fork_map
@@ -59,21 +60,34 @@ MARKDOWN_FINGERPRINT = hashlib.blake2b(
                  for name, conf in EXTENSION_CONFIGS.items()),
           SANITIZER_FINGERPRINT, MAX_UNTRUSTED_BRACKETS)).encode(), digest_size=8).hexdigest()
 
-_converters: dict[bool, object] = {}
+# Each of these costs 4-8% of Markdown time on every body, and can change nothing in a body without its mark
+# (toc: a heading or [TOC]; raw HTML headings are stashed before toc runs, so it never sees them), so
+# a body gets only those whose mark it has (the same HTML as with all of them: tests/test_markdown_extensions.py).
+_ONLY_WHEN = {
+    "footnotes": lambda body: "[^" in body,
+    "abbr": lambda body: "*[" in body,
+    "attr_list": lambda body: "{" in body,
+    "def_list": lambda body: _DEFINITION.search(body) is not None,
+    "toc": lambda body: "#" in body or "[TOC]" in body or _HEADING.search(body) is not None,
+}
+# Over-matching is safe (the extension just finds nothing); these match in quotes and lists too.
+_DEFINITION = re.compile(r"^[ \t>]*:", re.M)
+_HEADING = re.compile(r"[=-][ \t]*$", re.M)   # a setext underline (or a rule, or a line that ends in '-')
+_converters: dict[tuple, object] = {}
 
 
-def _converter(untrusted: bool):
-    md = _converters.get(untrusted)
+def _converter(untrusted: bool, body: str = ""):
+    if untrusted:
+        wanted = tuple(COMMENT_EXTENSIONS)
+    else:
+        wanted = tuple(e for e in EXTENSIONS if e not in _ONLY_WHEN or _ONLY_WHEN[e](body))
+    md = _converters.get(wanted)
     if md is None:
         import markdown   # here, not at the top: a build with nothing to render never needs it
 
-        if untrusted:
-            configs = {"codehilite": EXTENSION_CONFIGS["codehilite"]}
-            md = markdown.Markdown(extensions=COMMENT_EXTENSIONS, extension_configs=configs, output_format="html")
-        else:
-            md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                                   output_format="html")
-        _converters[untrusted] = md
+        configs = {name: conf for name, conf in EXTENSION_CONFIGS.items() if name in wanted}
+        md = _converters[wanted] = markdown.Markdown(extensions=list(wanted), extension_configs=configs,
+                                                     output_format="html")
     return md
 
 
@@ -90,18 +104,20 @@ def to_html(body: str, body_format: str, untrusted: bool = False, id_prefix: str
     else:
         if untrusted and body.count("[") > MAX_UNTRUSTED_BRACKETS:
             body = body.replace("\\", "\\\\").replace("[", "\\[")
-        md = _converter(untrusted)
+        md = _converter(untrusted, body)
         if not untrusted:
             _id_prefix = id_prefix
-            # Footnote ids are 'fn' + separator + number: the separator carries the prefix.
-            _footnotes(md).setConfig("SEPARATOR", "-" + id_prefix)
+            footnotes = _footnotes(md)
+            if footnotes is not None:
+                # Footnote ids are 'fn' + separator + number: the separator carries the prefix.
+                footnotes.setConfig("SEPARATOR", "-" + id_prefix)
         html = md.reset().convert(body)
     return sanitize_comment_html(html) if untrusted else html
 
 
 def _footnotes(md):
     from markdown.extensions.footnotes import FootnoteExtension
-    return next(ext for ext in md.registeredExtensions if isinstance(ext, FootnoteExtension))
+    return next((ext for ext in md.registeredExtensions if isinstance(ext, FootnoteExtension)), None)
 
 
 def html_key(body_hash: str, id_prefix: str = "") -> str:
