@@ -41,7 +41,8 @@ BACKGROUND_RELATED = 1000
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
-              comment_pages, standalone_pages, not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
+              comment_pages, standalone_pages, not_found_page,
+              legacy_pages)   # legacy_pages: old URL shapes, where no other page is
 
 
 @dataclass
@@ -88,8 +89,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         try:
             with timer.stage("read"):
                 content = load_content(site_dir, config.tz, cache, warn)
-                pages = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
-                nav = nav_entries(pages)
+                standalone = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
+                nav = nav_entries(standalone)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
                 _warn_orphan_comments(content, warn)
                 dirs = template_dirs(site_dir, config)
@@ -97,13 +98,13 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
                 # The header navigation is on every page made from templates.
                 global_key = make_key(data_key, fingerprint(dirs), repr(nav))
-                shown, inputs = _inputs(global_key, content, pages, now, options, site_dir, config)
+                shown, inputs = _inputs(global_key, content, standalone, now, options, site_dir, config)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
-                                  future=options.future, drafts=options.drafts, pages=pages)
+                                  future=options.future, drafts=options.drafts, pages=standalone)
                 for line in tag_fold_warnings(site):
                     warn(line)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
@@ -243,7 +244,7 @@ def _related_blob(cached) -> bool:
     return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
-def _inputs(global_key: str, content, pages, now: datetime, options: BuildOptions, site_dir: Path, config):
+def _inputs(global_key: str, content, standalone, now: datetime, options: BuildOptions, site_dir: Path, config):
     """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
     the build has nothing to do. Cheap: no rendering, no model beyond the records."""
     shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
@@ -251,7 +252,7 @@ def _inputs(global_key: str, content, pages, now: datetime, options: BuildOption
     parts = [p.id + "\0" + p.source_hash for p in shown]
     parts += [c.id + "\0" + c.source_hash for c in content.comments
               if c.post_id in ids and (options.future or c.date <= now)]
-    parts += [f"page\0{p.id}\0{p.source_hash}" for p in pages]
+    parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     return len(shown), make_key(global_key, parts)

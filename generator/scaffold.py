@@ -43,7 +43,8 @@ tags: [meta, diary]
 This is the first post of a new blog. Posts are Markdown files under `content/`; the folder a post sits in
 is its category path, so this one is in `/diary`.
 
-Write the next one with `blog new "A title" --path diary --tags "one two"`, then run `blog build`.
+Write the next one with `blog new "A title" --path diary --tags "one two"`: it starts as a draft, so delete its
+`draft: true` line when it is ready, then run `blog build`.
 """
 
 
