@@ -8,6 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
+from . import __version__
 from .errors import BlogError, UsageError
 
 EXIT_USAGE = 2
@@ -26,6 +27,17 @@ def _seconds(value: str) -> float:
     if not seconds >= 0:
         raise argparse.ArgumentTypeError(f"{value!r}: the time to wait must be 0 or more seconds")
     return seconds
+
+
+def _port(value: str) -> int:
+    """A TCP port, 1 to 65535; else a usage error of one line (exit status 2), checked before anything is built."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port {value}: not a port; use a number from 1 to 65535, such as 8000")
+    return port
 
 
 def cmd_build(args) -> int:
@@ -96,8 +108,18 @@ def cmd_init(args) -> int:
 
 def cmd_new(args) -> int:
     from .scaffold import new_post
-    path = new_post(args.site, args.title, args.path, args.tags)
-    print(f"wrote {path}")
+    path = new_post(args.site, args.title, args.path, args.tags, publish=args.publish)
+    if args.publish:
+        print(f"wrote {path}")
+    else:
+        print(f"wrote {path} (a draft: remove its 'draft: true' line to publish it)")
+    return 0
+
+
+def cmd_drafts(args) -> int:
+    from .drafts import find_drafts
+    for draft in find_drafts(args.site):
+        print(f"{draft.date:%Y-%m-%d %H:%M}  {draft.source}  {draft.title}")
     return 0
 
 
@@ -106,6 +128,7 @@ def cmd_serve(args) -> int:
     from .config import load_config
     from .serve.devserver import serve
 
+    port = _port(args.port)
     site = args.site.resolve()
     output = (args.output or site / "output").resolve()
     # Same as `blog build` unless asked: output/ is what cron publishes, so drafts never land there unbidden.
@@ -116,7 +139,7 @@ def cmd_serve(args) -> int:
 
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
-    return serve(output, host=args.host, port=args.port, build=rebuild, watch_paths=watch, base_path=base_path)
+    return serve(output, host=args.host, port=port, build=rebuild, watch_paths=watch, base_path=base_path)
 
 
 def cmd_comments(args) -> int:
@@ -140,6 +163,7 @@ def cmd_check_urls(args) -> int:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="blog", description="A static blog generator for large, old blogs.")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    parser.add_argument("--version", action="version", version=f"blog {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="create a new site folder", description="Create a new site: config.yaml, "
@@ -147,13 +171,20 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path, help="the folder for the new site")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("new", help="write a new post file", description="Write a new post with front matter "
-                       "and the current time. Never overwrites a file.")
+    p = sub.add_parser("new", help="write a new post file (a draft)", description="Write a new post with front "
+                       "matter and the current time, marked 'draft: true' so a build does not publish it before "
+                       "it is finished (unless --publish). Never overwrites a file.")
     p.add_argument("title", help="the post's title")
     p.add_argument("--path", default="", help="its category path, e.g. openstack/havana (default: top level)")
     p.add_argument("--tags", default="", help='space-separated tags, e.g. "openstack nova"')
+    p.add_argument("--publish", action="store_true", help="not a draft: the next build publishes it")
     p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("drafts", help="list the drafts", description="List every post marked "
+                       "'draft: true', newest first: its date, file and title.")
+    p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.set_defaults(func=cmd_drafts)
 
     p = sub.add_parser("build", help="build the site into output/",
                        description="Build the site into output/, rewriting only files whose bytes change. "
@@ -175,7 +206,7 @@ def make_parser() -> argparse.ArgumentParser:
                        "on every save and reload the browser.")
     p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
     p.add_argument("--output", type=Path, default=None, help="where to write (default: SITE/output)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", default="8000", help="port to listen on, 1-65535 (default 8000)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--watch", action="store_true", help="rebuild on changes and reload the browser")
     p.add_argument("--future", action="store_true", help="include posts dated in the future")

@@ -51,6 +51,11 @@ TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html
                     ("archive.html", "<!-- archive variant -->"), ("base.html", "<!-- base variant -->"),
                     ("post_block.html", None), ("archive.html", None), ("base.html", None)]
 COMMENT_BODIES = ["Nice post.\n", "I *disagree*.\n"]
+# Standalone pages: a file, a folder index, and one deeper; in the navigation or not, drafts or not.
+PAGE_FILES = ["about.md", "projects/index.md", "projects/old/notes.md"]
+PAGE_TITLES = ["About", "Projects", "Zeta & Eta"]
+PAGE_NAVS = [None, 1, 5, 10]
+PAGE_BODIES = ["Page one.\n", "Page two.\n", "## Contact\n\nBy *mail*[^1].\n\n[^1]: Slowly.\n"]
 
 index = st.integers(min_value=0, max_value=1000)
 
@@ -226,6 +231,19 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         else:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
+
+    @rule(name=st.sampled_from(PAGE_FILES), title=st.sampled_from(PAGE_TITLES), nav=st.sampled_from(PAGE_NAVS),
+          body=st.sampled_from(PAGE_BODIES), draft=st.booleans())
+    def write_page(self, name, title, nav, body, draft):
+        """Adds the page, or edits it if it is there: its title, place in the navigation, body or draft flag."""
+        meta = {"title": title, **({"nav": nav} if nav is not None else {}), **({"draft": True} if draft else {})}
+        path = self.site / "content" / "pages" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + body, encoding="utf-8")
+
+    @rule(name=st.sampled_from(PAGE_FILES))
+    def remove_page(self, name):
+        (self.site / "content" / "pages" / name).unlink(missing_ok=True)
 
     # -- the property -------------------------------------------------------------------------------------
     def build_into(self, site: Path, output: Path):

@@ -52,14 +52,14 @@ class CommentView:
 
 
 class RenderContext:
-    def __init__(self, site: Site, env, global_key: str, body_html: Callable[[str], str],
+    def __init__(self, site: Site, env, global_key: str, body_html: Callable[[Any], str],
                  template_dirs, data_key: str | None = None, comment_forms=None):
         self.site = site
         self.config = site.config
         self.env = env
         self.global_key = global_key        # content, settings and templates
         self.data_key = data_key or global_key   # content and settings: for files no template makes
-        self.body_html = body_html          # body_hash -> HTML (Markdown rendered once, cached)
+        self.body_html = body_html          # post or comment -> HTML (Markdown rendered once, cached)
         self.template_dirs = template_dirs
         self.comment_forms = comment_forms  # pages/comment_form.CommentForms, or None: no form on post pages
         self._blocks: dict[str, Markup] = {}
@@ -135,14 +135,14 @@ class RenderContext:
                 fields=post.fields, summary=post.summary, comment_count=len(self.site.comments_of(post)),
                 body=Markup(""),
             )
-        return replace(light, body=Markup(self.body_html(post.body_hash))) if with_body else light
+        return replace(light, body=Markup(self.body_html(post))) if with_body else light
 
     def comment_view(self, comment: Comment) -> CommentView:
         post = self.site.posts[comment.post_id]
         return CommentView(comment=comment, author=plain_text(comment.author) or "Anonymous",
                            url=safe_url(comment.url),
                            date=comment.date,
-                           anchor=comment.anchor, body=Markup(self.body_html(comment.body_hash)),
+                           anchor=comment.anchor, body=Markup(self.body_html(comment)),
                            post_title=post.title, post_url=post.url)
 
     def block(self, post: Post) -> Markup:
