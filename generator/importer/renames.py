@@ -2,7 +2,7 @@
 
 PyBlosxom put an entry at `/<category>/<slug>.html` whatever the names; the new site has pages of its own at
 some of those paths: `/index.html` and `/<cat>/index.html` (listings), `/tags/`, `/tag/` (old tag links),
-`/comments/`, `/page/N/`, `/2014/` (date archives), `/404.html`, `content/static/` (files copied as they are),
+`/comments/`, `/page/N/`, `/2014/` (date archives), `/404.html`, `content/static/` (files copied as they are), `content/pages/` (standalone pages), `/archives/`, `/categories/`,
 and a folder `<slug>.comments` holds comments. An entry there is moved to a name that builds, and its old
 `.html` URL gets a redirect page (an `index` entry was never reachable at its URL: PyBlosxom answered it with
 the listing, as the new site does).
@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 from .entries import OldEntry
 
-_TOP_FOLDERS = {"tags", "tag", "comments", "page", "static"}
+# pages/ holds standalone pages, not posts; archives/ and categories/ are index pages of the new site.
+_TOP_FOLDERS = {"tags", "tag", "comments", "page", "static", "pages", "archives", "categories"}
 _YEAR = re.compile(r"[0-9]{4}")
 
 
