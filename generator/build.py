@@ -18,6 +18,8 @@ from .publish.keys import make_key
 from .content.model import Site, build_site, is_published
 from .parallel import fork_map, in_background
 from .pages import Page
+from .pages.attachments import attachment_pages
+from .pages.bodies import PostBodies, load_refs
 from .pages.archives import date_pages, tag_index_page, tag_pages
 from .pages.comments import comment_pages
 from .pages.context import RenderContext
@@ -28,6 +30,7 @@ from .pages.posts import post_pages
 from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
+from .render.images import IMAGES_FINGERPRINT
 from .render.theme import fingerprint, make_environment, template_dirs, theme_dir
 from .publish.lock import build_lock
 from .publish.writer import OutputWriter, WriteStats
@@ -90,7 +93,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 _warn_orphan_comments(content, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
-                data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
+                data_key = make_key(__version__, MARKDOWN_FINGERPRINT, IMAGES_FINGERPRINT, config.fingerprint())
                 global_key = make_key(data_key, fingerprint(dirs))
                 shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
@@ -98,15 +101,18 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
-                                  future=options.future, drafts=options.drafts)
+                                  future=options.future, drafts=options.drafts, files=content.files)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = _render_bodies(site_dir, site, content, cache, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
+                bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
+                for line in bodies.missing_files():
+                    warn(line)
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
                 env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
-                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key)
+                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
                 try:
@@ -132,6 +138,7 @@ def collect_pages(ctx: RenderContext, site_dir: Path) -> list[Page]:
     for kind in PAGE_KINDS:
         pages.extend(kind(ctx))
     pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
+    pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))
     pages.extend(copied_files(theme_dir(site_dir, ctx.config.theme) / "static", "static/", "the theme's static"))
     pages.extend(copied_files(site_dir / "content" / "static", "", "content/static"))
     return pages
@@ -241,6 +248,7 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
     parts = [p.id + "\0" + p.source_hash for p in shown]
     parts += [c.id + "\0" + c.source_hash for c in content.comments
               if c.post_id in ids and (options.future or c.date <= now)]
+    parts += [f.id + "\0" + f.source_hash for f in content.files]   # pictures and files beside posts
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     return len(shown), make_key(global_key, parts)

@@ -23,6 +23,11 @@ class RelatedSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    max_width: int | None = None   # a wider picture beside a post is published as a copy this wide
+
+
+@dataclass(frozen=True)
 class Config:
     title: str = "My blog"
     tagline: str = ""
@@ -34,6 +39,7 @@ class Config:
     feed_size: int = 20
     recent_comments: int = 50
     related: RelatedSettings = field(default_factory=RelatedSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
     theme: str = "default"
     date_format: str = "%a, %d %b %Y"
     time_format: str = "%H:%M"
@@ -98,10 +104,12 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
     for key, value in raw.items():
         if key == "related":
             values["related"] = _related(value, path)
+        elif key == "images":
+            values["images"] = _images(value, path)
         elif key in _TYPES:
             values[key] = _check(value, _TYPES[key], key, path)
         else:
-            known = ", ".join(sorted([*_TYPES, "related"]))
+            known = ", ".join(sorted([*_TYPES, "related", "images"]))
             raise BlogError(f"unknown config key '{key}'; the keys are: {known}", path)
     config = Config(**values)
     try:
@@ -128,3 +136,15 @@ def _related(value, path) -> RelatedSettings:
         _check(item, _RELATED_KEYS[key], f"related.{key}", path)
     ignore = tuple(str(t) for t in value.get("ignore_tags", ()))
     return RelatedSettings(count=value.get("count", 6), ignore_tags=ignore)
+
+
+def _images(value, path) -> ImageSettings:
+    if value is None:
+        return ImageSettings()
+    if not isinstance(value, dict):
+        raise BlogError("'images' must be a mapping, such as {max_width: 1600}", path)
+    for key, item in value.items():
+        if key != "max_width":
+            raise BlogError(f"unknown config key 'images.{key}'; the key is: max_width", path)
+        _check(item, int, "images.max_width", path)
+    return ImageSettings(max_width=value.get("max_width"))
