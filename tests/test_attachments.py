@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from urllib.parse import urljoin
 
 import feedparser
@@ -15,7 +16,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from generator.build import BuildOptions, build as build_site
-from sitefactory import build, feed, html, make_site, post, run_blog
+from sitefactory import REPO, build, feed, html, make_site, post, run_blog
 
 BASE = "https://example.org/blog/"
 
@@ -262,3 +263,18 @@ def test_a_file_named_like_a_page_is_a_clash_naming_the_file(tmp_path):
     result = run_blog(site, "build")
     assert result.returncode == 1
     assert "content/index.html" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_example_blog_shows_its_book_cover(tmp_path):
+    site = tmp_path / "example"
+    site.mkdir()
+    (site / "config.yaml").write_text((REPO / "config.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(REPO / "content", site / "content")
+    out, warnings = built(site)
+    assert warnings == []
+    cover = "book/John_Ringo/live-free-or-die/cover.png"
+    assert (out / cover).read_bytes() == (REPO / "content" / cover).read_bytes()
+    for path in ("book/John_Ringo/live-free-or-die.html", "book/index.html"):
+        img = html(out / path).select_one(".post-body img")
+        assert urljoin("https://blog.example.org/" + path, img["src"]) == "https://blog.example.org/" + cover
+        assert (img["width"], img["height"]) == tuple(str(n) for n in size_of(REPO / "content" / cover))
