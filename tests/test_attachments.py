@@ -278,3 +278,22 @@ def test_the_example_blog_shows_its_book_cover(tmp_path):
         img = html(out / path).select_one(".post-body img")
         assert urljoin("https://blog.example.org/" + path, img["src"]) == "https://blog.example.org/" + cover
         assert (img["width"], img["height"]) == tuple(str(n) for n in size_of(REPO / "content" / cover))
+
+
+def test_names_with_spaces_ampersands_and_accents_and_raw_html_tags(tmp_path):
+    body = ("![a](<my photo.png>) ![b](caf%C3%A9.png)\n\n"
+            "<IMG SRC='a&amp;b.png' ALT=raw>\n\n<a href=plain.txt>unquoted</a>\n")
+    site = make_site(tmp_path, {"content/d/p.md": post("P", "2014-02-24 17:04", body),
+                                "content/d/my photo.png": picture(11, 12),
+                                "content/d/café.png": picture(13, 14),
+                                "content/d/a&b.png": picture(15, 16),
+                                "content/d/plain.txt": "plain\n"}, {"base_url": BASE})
+    out, warnings = built(site)
+    assert not [w for w in warnings if "does not exist" in w], warnings
+    front = html(out / "index.html")
+    got = [(urljoin(BASE, i["src"]), i["width"], i["height"]) for i in front.select(".post-body img")]
+    assert got == [(BASE + "d/my photo.png", "11", "12"), (BASE + "d/caf%C3%A9.png", "13", "14"),
+                   (BASE + "d/a&b.png", "15", "16")]
+    assert urljoin(BASE, front.find("a", string="unquoted")["href"]) == BASE + "d/plain.txt"
+    for name in ("my photo.png", "café.png", "a&b.png", "plain.txt"):
+        assert (out / "d" / name).is_file()
