@@ -179,6 +179,14 @@ def test_an_exif_rotated_photo_is_sized_as_shown(tmp_path):
     out = build(site)
     img = images(html(out / "a.html"))[0]
     assert (img["width"], img["height"]) == ("300", "400")
+    # Its resized copy is turned upright, and carries no EXIF (a phone's GPS position stays private).
+    (site / "config.yaml").write_text("images:\n  max_width: 150\n")
+    out = build(site)
+    img = images(html(out / "a.html"))[0]
+    assert (img["width"], img["height"]) == ("150", "200")
+    assert size_of(out / "p.jpg") == (150, 200)
+    with Image.open(out / "p.jpg") as copy:
+        assert not copy.getexif()
 
 
 def test_max_width_publishes_a_smaller_copy_made_once_and_a_phone_copy_in_srcset(tmp_path):
