@@ -107,7 +107,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 body_html = _render_bodies(site_dir, site, content, cache, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
                 bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
-                for line in bodies.missing_files():
+                for line in bodies.missing_files(_static_paths(site_dir, config)):
                     warn(line)
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
@@ -252,6 +252,12 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     return len(shown), make_key(global_key, parts)
+
+
+def _static_paths(site_dir: Path, config) -> set[str]:
+    """Paths under output/ of content/static/ and the theme's static files: a post may link to them."""
+    statics = [(site_dir / "content" / "static", ""), (theme_dir(site_dir, config.theme) / "static", "static/")]
+    return {prefix + rel for folder, prefix in statics for rel, _, _ in copied_file_keys(folder)}
 
 
 def _warn_orphan_comments(content, warn) -> None:

@@ -305,3 +305,13 @@ def test_names_with_spaces_ampersands_and_accents_and_raw_html_tags(tmp_path):
     assert urljoin(BASE, front.find("a", string="unquoted")["href"]) == BASE + "d/plain.txt"
     for name in ("my photo.png", "café.png", "a&b.png", "plain.txt"):
         assert (out / "d" / name).is_file()
+
+
+def test_links_from_a_post_at_the_top_to_static_files_are_not_missing(tmp_path):
+    site = make_site(tmp_path, {"content/hello.md": post("Hello", "2014-02-24 17:04",
+                                                          "[robots](robots.txt) [css](static/style.css) "
+                                                          "[typo](robot.txt)\n"),
+                                "content/static/robots.txt": "User-agent: *\n"})
+    _, warnings = built(site)
+    missing = [w for w in warnings if "does not exist" in w]
+    assert len(missing) == 1 and "'robot.txt'" in missing[0] and "content/hello.md" in missing[0]

@@ -62,9 +62,10 @@ class PostBodies:
         files, max_width = self.site.files, self.max_width
         return rewrite(html, post.url, prefix, lambda path, url: image_attrs(files.get(path), url, max_width))
 
-    def missing_files(self) -> list[str]:
-        """One warning per post and link to a file beside it (in its folder, or below) that does not exist."""
-        pages = {p.url.lstrip("/") for p in self.site.ordered}
+    def missing_files(self, other_files: set[str] = frozenset()) -> list[str]:
+        """One warning per post and link to a file beside it (in its folder, or below) that does not exist.
+        `other_files`: paths under output/ of files published otherwise (content/static/, the theme's)."""
+        pages = {p.url.lstrip("/") for p in self.site.ordered} | other_files
         warnings = []
         for post in self.site.ordered:
             folder = post.id.rpartition("/")[0]
