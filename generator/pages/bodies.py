@@ -16,6 +16,7 @@ from ..render.images import image_attrs
 from ..render.links import relative_refs, resolve, rewrite
 
 REFS_BLOB = "body-refs"
+REFS_VERSION = "refs 1"   # bump when render/links.py finds links differently
 # Links to these are to pages the build makes, not to files beside the post.
 _PAGE_SUFFIXES = (".html", ".rss", ".atom", ".xml")
 
@@ -82,6 +83,7 @@ class PostBodies:
 
 def load_refs(cache, site: Site, body_html: Callable[[str], str], fingerprint: str) -> dict[str, tuple]:
     """The relative links of every shown post's body: from the cache, scanning only bodies it lacks."""
+    fingerprint = f"{fingerprint} {REFS_VERSION}"
     blob = cache.get_blob(REFS_BLOB)
     known = blob[1] if isinstance(blob, tuple) and len(blob) == 2 and blob[0] == fingerprint \
         and isinstance(blob[1], dict) else {}
