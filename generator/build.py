@@ -18,6 +18,8 @@ from .publish.keys import make_key
 from .content.model import Post, Site, build_site, is_published, tag_fold_warnings
 from .parallel import fork_map, in_background
 from .pages import Page
+from .pages.attachments import attachment_pages
+from .pages.bodies import PostBodies, load_refs
 from .pages.archives import date_pages, tag_index_page, tag_pages
 from .pages.comment_form import CommentForms
 from .pages.comments import comment_pages
@@ -31,6 +33,7 @@ from .content.pages import load_pages, nav_entries
 from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
+from .render.images import IMAGES_FINGERPRINT
 from .render.theme import fingerprint, make_environment, template_dirs, theme_dir
 from .publish.lock import build_lock
 from .publish.writer import OutputWriter, WriteStats
@@ -96,7 +99,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 _warn_orphan_comments(content, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
-                data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
+                data_key = make_key(__version__, MARKDOWN_FINGERPRINT, IMAGES_FINGERPRINT, config.fingerprint())
                 # The header navigation is on every page made from templates.
                 global_key = make_key(data_key, fingerprint(dirs), repr(nav))
                 forms = CommentForms.for_site(site_dir, config.comments, now)
@@ -106,17 +109,21 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
-                                  future=options.future, drafts=options.drafts, pages=standalone)
+                                  future=options.future, drafts=options.drafts, pages=standalone,
+                                  files=content.files)
                 for line in tag_fold_warnings(site):
                     warn(line)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = _render_bodies(site_dir, site, content, cache, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
+                bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
+                for line in bodies.missing_files(_static_paths(site_dir, config)):
+                    warn(line)
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
                 env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates", nav)
-                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, comment_forms=forms)
+                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
                 try:
@@ -142,6 +149,7 @@ def collect_pages(ctx: RenderContext, site_dir: Path) -> list[Page]:
     for kind in PAGE_KINDS:
         pages.extend(kind(ctx))
     pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
+    pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))
     pages.extend(copied_files(theme_dir(site_dir, ctx.config.theme) / "static", "static/", "the theme's static"))
     pages.extend(copied_files(site_dir / "content" / "static", "", "content/static"))
     return pages
@@ -256,11 +264,18 @@ def _inputs(global_key: str, content, standalone, now: datetime, options: BuildO
     parts += [c.id + "\0" + c.source_hash for c in content.comments
               if c.post_id in ids and (options.future or c.date <= now)]
     parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
+    parts += [f.id + "\0" + f.source_hash for f in content.files]   # pictures and files beside posts
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     if forms is not None:
         parts += forms.inputs(shown)
     return len(shown), make_key(global_key, parts)
+
+
+def _static_paths(site_dir: Path, config) -> set[str]:
+    """Paths under output/ of content/static/ and the theme's static files: a post may link to them."""
+    statics = [(site_dir / "content" / "static", ""), (theme_dir(site_dir, config.theme) / "static", "static/")]
+    return {prefix + rel for folder, prefix in statics for rel, _, _ in copied_file_keys(folder)}
 
 
 def _warn_orphan_comments(content, warn) -> None:

@@ -24,6 +24,11 @@ class RelatedSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    max_width: int | None = None   # a wider picture beside a post is published as a copy this wide
+
+
+@dataclass(frozen=True)
 class Config:
     title: str = "My blog"
     tagline: str = ""
@@ -35,6 +40,7 @@ class Config:
     feed_size: int = 20
     recent_comments: int = 50
     related: RelatedSettings = field(default_factory=RelatedSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
     theme: str = "default"
     date_format: str = "%a, %d %b %Y"
     time_format: str = "%H:%M"
@@ -111,10 +117,12 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
             if value is not None and not isinstance(value, dict):
                 raise BlogError("'theme_settings' must be a mapping of the theme's own keys to values", path)
             values["theme_settings"] = value or {}
+        elif key == "images":
+            values["images"] = _images(value, path)
         elif key in _TYPES:
             values[key] = _check(value, _TYPES[key], key, path)
         else:
-            known = ", ".join(sorted([*_TYPES, "related", "comments", "theme_settings"]))
+            known = ", ".join(sorted([*_TYPES, "related", "comments", "theme_settings", "images"]))
             raise BlogError(f"unknown config key '{key}'; the keys are: {known}", path)
     config = Config(**values)
     try:
@@ -141,3 +149,16 @@ def _related(value, path) -> RelatedSettings:
         _check(item, _RELATED_KEYS[key], f"related.{key}", path)
     ignore = tuple(str(t) for t in value.get("ignore_tags", ()))
     return RelatedSettings(count=value.get("count", 6), ignore_tags=ignore)
+
+
+def _images(value, path) -> ImageSettings:
+    if value is None:
+        return ImageSettings()
+    if not isinstance(value, dict):
+        raise BlogError("'images' must be a mapping, such as {max_width: 1600}", path)
+    for key, item in value.items():
+        if key != "max_width":
+            raise BlogError(f"unknown config key 'images.{key}'; the key is: max_width", path)
+        if item is not None:   # null: pictures are published as they are, the default
+            _check(item, int, "images.max_width", path)
+    return ImageSettings(max_width=value.get("max_width"))

@@ -32,6 +32,8 @@ timezone: UTC                       # an IANA name, such as Australia/Sydney
 # time_format: "%H:%M"              # the "posted at" time
 # pyblosxom_urls: false             # also answer a PyBlosxom blog's old URL shapes
 # theme_settings: {}                # the theme's own settings, handed to its templates as 'settings'
+# images:
+#   max_width: null                 # publish pictures beside posts no wider than this (say 1600); null: as they are
 # comments:                         # readers' comments (blog comments serve --help tells the rest)
 #   form_url: ""                    # the receiver's address; set, every post ends with a comment form
 #   close_after_days: null          # a post older than this takes no more comments; null: never

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from PIL import Image
 
 from generator.build import BuildOptions, build
 from generator.publish.writer import MANIFEST, TEMP_PREFIX
@@ -34,7 +35,11 @@ DATES = ["2013-12-31 23:30", "2014-01-01 00:30", "2014-02-24 17:04", "2014-02-24
          "2014-02-25T01:00:00+11:00", "2014-03-01 10:00", "2015-06-01 12:00"]
 NOWS = ["2014-02-25 00:00", "2014-06-01 00:00", "2016-01-01 00:00"]
 # Bodies of one length, so an edit keeps the file's size, and a longer one with Markdown in it.
-BODIES = ["Body one.\n", "Body two.\n", "Body six.\n", "# Heading\n\nSome *text* and `code`.\n\n- a\n- b\n", ""]
+BODIES = ["Body one.\n", "Body two.\n", "Body six.\n", "# Heading\n\nSome *text* and `code`.\n\n- a\n- b\n", "",
+          # Pictures beside the post and in its own folder (SLUG is the post's file name), a file, a missing one.
+          "![pic](pic.png)\n", "![own](SLUG/own.png) then ![pic](pic.png)\n\n[notes](notes.txt) [gone](gone.png)\n"]
+# A picture beside a post: its size and colour (one size in two colours: new bytes, same page HTML), or none.
+PICTURES = [(40, 30, "red"), (40, 30, "blue"), (80, 60, "red"), (900, 450, "red"), None]
 SUMMARIES = ["", "A short summary.", "Another summary"]
 CONFIG_CHANGES = [
     ("posts_per_page", 2), ("posts_per_page", 3), ("title", "Blog One"), ("title", "Blog Two"),
@@ -45,6 +50,7 @@ CONFIG_CHANGES = [
     ("comments", {"form_url": "https://example.org/blog/comment", "honeypot": "pager"}),
     ("comments", {"form_url": "https://example.org/blog/comment", "rate_global": "9/minute"}),
     ("comments", {}),
+    ("images", {"max_width": 800}), ("images", {}),
 ]
 # Site overrides in templates/: a changed copy of a theme template, or none.
 TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html", "<!-- variant 2 -->"),
@@ -109,7 +115,8 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         extra = {k: fields[k] for k in ("summary", "draft", "comments") if fields.get(k)}
         path = self.site / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(post(fields["title"], fields["date"], fields["body"], tags=fields["tags"], **extra),
+        body = fields["body"].replace("SLUG", rel.rsplit("/", 1)[-1][:-3])
+        path.write_text(post(fields["title"], fields["date"], body, tags=fields["tags"], **extra),
                         encoding="utf-8")
 
     def add_post(self, category, title, date, tags, body):
@@ -196,6 +203,30 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         folder.mkdir(exist_ok=True)
         meta = yaml.safe_dump({"author": author, "date": date}, sort_keys=False)
         (folder / f"c{self.comment_serial}.md").write_text(f"---\n{meta}---\n{body}", encoding="utf-8")
+
+    @rule(n=index, own=st.booleans(), picture=st.sampled_from(PICTURES))
+    def edit_picture(self, n, own, picture):
+        """A picture beside the n-th post (pic.png) or in its own folder (SLUG/own.png): added, changed, removed."""
+        rel = self.pick(n)
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        path = self.site / "content" / (rel[:-3] + "/own.png" if own else folder + "pic.png")
+        if picture is None:
+            path.unlink(missing_ok=True)
+        else:
+            width, height, colour = picture
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (width, height), colour).save(path, "PNG")
+
+    @rule(n=index, text=st.sampled_from(["notes\n", "other notes\n", None]))
+    def edit_file(self, n, text):
+        """A file that is not a picture, beside the n-th post."""
+        rel = self.pick(n)
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        path = self.site / "content" / (folder + "notes.txt")
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text, encoding="utf-8")
 
     @rule(change=st.sampled_from(CONFIG_CHANGES))
     def change_config(self, change):

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from ..publish.cache import BuildCache
 from ..errors import BlogError
-from .model import Comment, Post
+from .attachments import is_published_name, read_attachment
+from .model import Attachment, Comment, Post, owner_folder
 from .frontmatter import split
 from ..parallel import fork_map
 from .pages import PAGES_DIR   # standalone pages (About, ...): content/pages.py reads them, not this
@@ -25,6 +26,7 @@ RACY_SECONDS = 2
 class Content:
     posts: list[Post]
     comments: list[Comment]
+    files: list[Attachment] = field(default_factory=list)   # every file beside a post, published or not
     bodies: dict[str, str] = field(default_factory=dict)  # body_hash -> source, for files read this run
 
 
@@ -52,7 +54,7 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     if not content_dir.is_dir():
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
     old = cache.load_records()
-    found = []   # (rel, stat, is a comment, the record if the cache has it)
+    found = []   # (rel, stat, kind, the record if the cache has it)
     static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
     for rel, st in walk_content(str(content_dir)):
         if rel.startswith(static_prefix) or rel.startswith(pages_prefix):
@@ -60,46 +62,71 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
         folder, _, name = rel.rpartition("/")
         in_comments = folder.endswith(COMMENTS_SUFFIX)
         suffix = os.path.splitext(name)[1]
-        if suffix not in POST_SUFFIXES:
-            if not (in_comments and suffix == ".md"):
-                warn(f"warning: content/{rel}: not a post (posts end in .md); ignored")
-            continue
         if COMMENTS_SUFFIX in folder and any(p.endswith(COMMENTS_SUFFIX) for p in folder.split("/")[:-1]):
             warn(f"warning: content/{rel}: comment folders hold no sub-folders; ignored")
             continue
+        if in_comments:
+            kind = Comment
+            if suffix not in POST_SUFFIXES:
+                warn(f"warning: content/{rel}: not a comment (comments end in .md); ignored")
+                continue
+        elif suffix in POST_SUFFIXES:
+            kind = Post
+        elif is_published_name(name):
+            kind = Attachment   # published beside its post: which posts are shown is decided later
+        else:
+            continue
         cached = old.get(rel)
-        if cached is not None and not _well_formed(cached, Comment if in_comments else Post):
+        if cached is not None and not _well_formed(cached, kind):
             cached = None
         # Dates are read in the site's zone, so a record is only as good as the zone it was read in.
         fresh = cached and cached[:3] == (st.st_mtime_ns, st.st_size, tz.key)
-        found.append((rel, st, in_comments, cached[3] if fresh else None))
+        found.append((rel, st, kind, cached[3] if fresh else None))
 
     # The files the cache lacks are read and parsed on all cores when there are many (a first build).
     folder = str(content_dir)
-    unread = [(rel, in_comments) for rel, _, in_comments, record in found if record is None]
+    unread = [(rel, kind) for rel, _, kind, record in found if record is None]
     parsed = iter(fork_map(lambda job: _read(folder, job[0], job[1], tz), unread))
     records: dict = {}
     result = Content(posts=[], comments=[])
     racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
-    for rel, st, in_comments, record in found:
+    lists = {Post: result.posts, Comment: result.comments, Attachment: result.files}
+    for rel, st, kind, record in found:
         if record is None:
             record, body = next(parsed)
-            result.bodies[record.body_hash] = body
+            if body is not None:
+                result.bodies[record.body_hash] = body
         # "Racy git": a file changed within the last moments could change again within the same clock tick
         # without its mtime or size changing, so its stat is not trusted next time; it is simply read again.
         trusted_mtime = st.st_mtime_ns if st.st_mtime_ns < racy_before else -1
         records[rel] = (trusted_mtime, st.st_size, tz.key, record)
-        (result.comments if in_comments else result.posts).append(record)
+        lists[kind].append(record)
     _check_unique(result.posts)
+    _warn_lone_files(result, warn)
     if records != old:
         cache.save_records(records)
     return result
 
 
-def _read(content_dir: str, rel: str, in_comments: bool, tz: ZoneInfo):
-    with open(os.path.join(content_dir, rel), "rb") as f:
+def _read(content_dir: str, rel: str, kind: type, tz: ZoneInfo):
+    """(record, body); an attachment has no body (and is hashed without holding all of a big file)."""
+    path = os.path.join(content_dir, rel)
+    if kind is Attachment:
+        return read_attachment(rel, path), None
+    with open(path, "rb") as f:
         data = f.read()
-    return (read_comment if in_comments else read_post)(PurePosixPath(rel), data, tz)
+    return (read_comment if kind is Comment else read_post)(PurePosixPath(rel), data, tz)
+
+
+def _warn_lone_files(content: Content, warn) -> None:
+    """A file in no folder of posts, nor in a folder named after one, is published by nothing: said, so a
+    misplaced picture is noticed (files beside a draft wait quietly for their post)."""
+    folders = {p.id.rpartition("/")[0] for p in content.posts}
+    ids = {p.id for p in content.posts}
+    for f in content.files:
+        if owner_folder(f.id, folders, ids) is None:
+            warn(f"warning: {f.source}: not beside a post (nor in a folder named after one); not published. "
+                 "Move it next to the post that shows it, or into content/static/")
 
 
 def _well_formed(cached, kind) -> bool:

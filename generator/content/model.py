@@ -66,6 +66,20 @@ class Comment:
             self.id.encode(), digest_size=3).hexdigest()
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file beside a post (or in a folder named after its slug): published at the same path under output/."""
+    id: str                    # 'book/John_Ringo/cover.png': the path under content/ and under output/
+    source_hash: str           # hash of the file's bytes
+    width: int = 0             # as shown (EXIF rotation applied); 0 when not an image Pillow reads
+    height: int = 0
+    format: str = ""           # Pillow's name for it ('JPEG', 'PNG'), '' when not an image
+
+    @property
+    def source(self) -> str:
+        return "content/" + self.id
+
+
 @dataclass
 class Tag:
     slug: str
@@ -93,6 +107,7 @@ class Site:
     tags: dict[str, Tag]                         # by slug
     days: dict[tuple[int, int, int], list[Post]]
     comments: dict[str, list[Comment]]           # by post id, oldest first
+    files: dict[str, Attachment] = field(default_factory=dict)   # by id: those beside a shown post
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
     pages: list = field(default_factory=list)    # standalone pages (content/pages.py), drafts filtered
 
@@ -116,8 +131,10 @@ def _group(posts, key):
 
 
 def build_site(config: Config, posts: list[Post], comments: list[Comment], *, now: datetime,
-               future: bool = False, drafts: bool = False, pages: list | tuple = ()) -> Site:
-    """Filter to what is published at `now`, then index it. Comments of unpublished posts are dropped."""
+               future: bool = False, drafts: bool = False, pages: list | tuple = (),
+               files: list[Attachment] = ()) -> Site:
+    """Filter to what is published at `now`, then index it. Comments and files of unpublished posts are
+    dropped (a file in a folder of posts is published while one of them is)."""
     published = [p for p in posts if is_published(p, now, future, drafts)]
     published.sort(key=newest_first)
     by_id = {p.id: p for p in published}
@@ -147,7 +164,8 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
 
     return Site(config=config, posts=by_id, ordered=published, categories=dict(categories), tags=tags,
                 days=_group(published, lambda p: (p.date.year, p.date.month, p.date.day)),
-                comments=dict(by_post), pages=[p for p in pages if drafts or not p.draft])
+                comments=dict(by_post), pages=[p for p in pages if drafts or not p.draft],
+                files=_files_beside(published, files))
 
 
 def tag_fold_warnings(site: Site) -> list[str]:
@@ -166,6 +184,25 @@ def tag_fold_warnings(site: Site) -> list[str]:
         lines.append(f"warning: tags {named} are one tag, {tag.url}, shown as '{tag.name}'; "
                      "write them alike to silence this")
     return lines
+
+
+def _files_beside(posts: list[Post], files) -> dict[str, Attachment]:
+    folders = {p.id.rpartition("/")[0] for p in posts}
+    ids = {p.id for p in posts}
+    return {f.id: f for f in files if owner_folder(f.id, folders, ids) is not None}
+
+
+def owner_folder(file_id: str, folders: set[str], post_ids: set[str]) -> str | None:
+    """The folder of posts that `file_id` is beside ('book/x/cover.png' -> 'book/x'), or the post whose slug
+    folder holds it ('book/x/live/cover.png', or deeper, -> 'book/x/live'); None when neither."""
+    folder = file_id.rpartition("/")[0]
+    if folder in folders:
+        return folder
+    parts = folder.split("/")
+    for n in range(len(parts), 0, -1):
+        if "/".join(parts[:n]) in post_ids:
+            return "/".join(parts[:n])
+    return None
 
 
 def is_published(post: Post, now: datetime, future: bool = False, drafts: bool = False) -> bool:

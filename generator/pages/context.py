@@ -14,6 +14,7 @@ from ..publish.keys import make_key
 from ..content.model import Comment, Post, Site
 from ..render.sanitize import plain_text, safe_url
 from ..render.theme import template_error
+from .bodies import PostBodies
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,15 @@ class CommentView:
 
 class RenderContext:
     def __init__(self, site: Site, env, global_key: str, body_html: Callable[[Any], str],
-                 template_dirs, data_key: str | None = None, comment_forms=None):
+                 template_dirs, data_key: str | None = None, bodies=None, comment_forms=None):
         self.site = site
         self.config = site.config
         self.env = env
         self.global_key = global_key        # content, settings and templates
         self.data_key = data_key or global_key   # content and settings: for files no template makes
         self.body_html = body_html          # post or comment -> HTML (Markdown rendered once, cached)
+        # A post's body with its links resolved and pictures sized (pages/bodies.py).
+        self.bodies = bodies or PostBodies(site, body_html, {})
         self.template_dirs = template_dirs
         self.comment_forms = comment_forms  # pages/comment_form.CommentForms, or None: no form on post pages
         self._blocks: dict[str, Markup] = {}
@@ -80,12 +83,13 @@ class RenderContext:
         return make_key(self.data_key, *parts)
 
     def block_key(self, post: Post) -> str:
-        """Everything a post's block shows: its own file, the tag names, related titles, comment count."""
+        """Everything a post's block shows: its own file, the sizes of its pictures, the tag names, related
+        titles, comment count."""
         key = self._block_keys.get(post.id)
         if key is None:
             posts = self.site.posts
             related = [i + "\x1d" + posts[i].title for i in self.site.related.get(post.id, ())]
-            key = make_key(post.id, post.source_hash, list(self.tag_names(post)), related,
+            key = make_key(post.id, post.source_hash, self.bodies.key(post), list(self.tag_names(post)), related,
                            str(len(self.site.comments_of(post))))
             self._block_keys[post.id] = key
         return key
@@ -103,11 +107,12 @@ class RenderContext:
         return "\x1e".join(c.id + "\x1d" + c.source_hash for c in self.site.comments_of(post))
 
     def feed_entry_key(self, post: Post) -> str:
-        """What a feed shows of a post: its file and its tags' names (a post is in several feeds)."""
+        """What a feed shows of a post: its file, its pictures' sizes and its tags' names (a post is in several
+        feeds)."""
         key = self._feed_entry_keys.get(post.id)
         if key is None:
             key = self._feed_entry_keys[post.id] = (
-                f"{post.id}\x1d{post.source_hash}\x1d" + "\x1d".join(self.tag_names(post)))
+                f"{post.id}\x1d{post.source_hash}\x1d{self.bodies.key(post)}\x1d" + "\x1d".join(self.tag_names(post)))
         return key
 
     # -- views --------------------------------------------------------------------------------------------
@@ -135,7 +140,7 @@ class RenderContext:
                 fields=post.fields, summary=post.summary, comment_count=len(self.site.comments_of(post)),
                 body=Markup(""),
             )
-        return replace(light, body=Markup(self.body_html(post))) if with_body else light
+        return replace(light, body=Markup(self.bodies.page(post))) if with_body else light
 
     def comment_view(self, comment: Comment) -> CommentView:
         post = self.site.posts[comment.post_id]

@@ -72,7 +72,7 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
         fe.updated(post.date)
         for name in ctx.tag_names(post):
             fe.category(term=name)
-        html = ctx.body_html(post)
+        html = ctx.bodies.feed(post)   # links absolute, from base_url
         fe.content(html, type="CDATA" if not atom else "html")
         if post.summary:
             fe.description(post.summary)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from markupsafe import Markup
+
 from . import Page, page_path, paginate
 from .context import RenderContext, category_url
 from .feeds import category_feed_url, site_feeds
+from ..render.links import make_lazy
 
 
 def _day(post):
@@ -22,13 +25,24 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                       [ctx.block_key(p) for p in page.items])
 
         def render(page=page):
-            days = [(day, [ctx.block(p) for p in group]) for day, group in groupby(page.items, key=_day)]
+            blocks = iter(_blocks(ctx, page.items))
+            days = [(day, [next(blocks) for _ in group]) for day, group in groupby(page.items, key=_day)]
             return ctx.render_page("listing.html", {
                 "title": title, "days": days, "feeds": feeds, "is_front": base == "/" and page.number == 1,
                 **page.template_vars(),
             })
 
         yield Page(page_path(page.url), key, render, source)
+
+
+def _blocks(ctx: RenderContext, posts) -> list[Markup]:
+    """Each post's block; below the page's first picture, a block's first picture loads lazily too."""
+    blocks, seen_image = [], False
+    for post in posts:
+        block = ctx.block(post)
+        blocks.append(Markup(make_lazy(block)) if seen_image else block)
+        seen_image = seen_image or "<img" in block
+    return blocks
 
 
 def front_pages(ctx: RenderContext):

@@ -25,6 +25,7 @@ SCHEMA = "blog-cache 5 " + __version__
 
 _ALLOWED = {
     ("generator.content.model", "Post"), ("generator.content.model", "Comment"),
+    ("generator.content.model", "Attachment"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
     ("datetime", "timezone"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "tuple"), ("builtins", "list"),
