@@ -149,7 +149,7 @@ def assert_harmless(markup: str | bytes, where: str, is_page: bool) -> None:
             if tag.name == "meta":
                 assert tag.get("http-equiv", "").lower() != "refresh", where
             if tag.name == "link" and is_page:
-                assert tag.get("rel") in (["stylesheet"], ["alternate"], ["canonical"]), f"{where}: {tag}"
+                assert tag.get("rel") in (["stylesheet"], ["alternate"], ["canonical"], ["icon"]), f"{where}: {tag}"
 
 
 def assert_no_controls(data: bytes, where: str) -> None:

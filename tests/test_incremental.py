@@ -3,6 +3,7 @@ bytes, and an edit rewrites exactly the files that show what changed (so rsync m
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -111,6 +112,9 @@ def feeds_with_entry(output: Path, url: str) -> set[str]:
     found = set()
     for path in list(output.rglob("*.rss")) + list(output.rglob("*.atom")):
         if any(entry.link == "https://example.org" + url for entry in feed(path).entries):
+            found.add(path.relative_to(output).as_posix())
+    for path in output.rglob("feed.json"):   # JSON Feed (feedparser 6.0 does not read it)
+        if any(item["url"] == "https://example.org" + url for item in json.loads(path.read_bytes())["items"]):
             found.add(path.relative_to(output).as_posix())
     return found
 

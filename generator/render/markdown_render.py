@@ -34,9 +34,12 @@ EXTENSION_CONFIGS = {"codehilite": {"css_class": "highlight", "guess_lang": Fals
 MAX_UNTRUSTED_BRACKETS = 200
 
 
+# A code block wider than the column scrolls; keyboard users can scroll it only if it can take the focus.
+FOCUSABLE_PRE = '<pre tabindex="0">'
+
 # Changes whenever the HTML for the same source could change; part of every cache key and page key.
 MARKDOWN_FINGERPRINT = hashlib.blake2b(
-    repr((version("markdown"), version("pygments"), EXTENSIONS,
+    repr((version("markdown"), version("pygments"), EXTENSIONS, FOCUSABLE_PRE,
           sorted((name, sorted((k, v) for k, v in conf.items() if k != "pygments_formatter"))
                  for name, conf in EXTENSION_CONFIGS.items()),
           SANITIZER_FINGERPRINT, MAX_UNTRUSTED_BRACKETS)).encode(), digest_size=8).hexdigest()
@@ -62,7 +65,10 @@ def to_html(body: str, body_format: str, untrusted: bool = False) -> str:
             body = body.replace("\\", "\\\\").replace("[", "\\[")
         md = _converter()
         html = md.reset().convert(body)
-    return sanitize_comment_html(html) if untrusted else html
+    if untrusted:
+        html = sanitize_comment_html(html)
+    # Markdown's and the sanitizer's <pre> only: HTML bodies (imported posts) are published as written.
+    return html.replace("<pre>", FOCUSABLE_PRE) if body_format != "html" or untrusted else html
 
 
 def html_key(body_hash: str) -> str:
