@@ -36,15 +36,21 @@ NOWS = ["2014-02-25 00:00", "2014-06-01 00:00", "2016-01-01 00:00"]
 # Bodies of one length, so an edit keeps the file's size, and a longer one with Markdown in it.
 BODIES = ["Body one.\n", "Body two.\n", "Body six.\n", "# Heading\n\nSome *text* and `code`.\n\n- a\n- b\n", ""]
 SUMMARIES = ["", "A short summary.", "Another summary"]
+AUTHORS = ["", "Guest", "Another Guest"]   # a post's own author, in its feed entries
 CONFIG_CHANGES = [
     ("posts_per_page", 2), ("posts_per_page", 3), ("title", "Blog One"), ("title", "Blog Two"),
     ("related", {"count": 1}), ("related", {"count": 3}), ("related", {"count": 2, "ignore_tags": ["nova"]}),
     ("timezone", "UTC"), ("timezone", "Australia/Sydney"), ("timezone", "America/New_York"),
+    ("tagline", "Descriptions of listings"), ("tagline", ""), ("author", "Site Author"), ("author", ""),
 ]
 # Site overrides in templates/: a changed copy of a theme template, or none.
 TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html", "<!-- variant 2 -->"),
                     ("archive.html", "<!-- archive variant -->"), ("base.html", "<!-- base variant -->"),
-                    ("post_block.html", None), ("archive.html", None), ("base.html", None)]
+                    ("archive_index.html", "<!-- archives variant -->"), ("categories.html", "<!-- tree -->"),
+                    ("post.html", "<!-- post variant -->"), ("pagination.html", "<!-- pagination -->"),
+                    ("post_block.html", None), ("archive.html", None), ("base.html", None),
+                    ("archive_index.html", None), ("categories.html", None), ("post.html", None),
+                    ("pagination.html", None)]
 COMMENT_BODIES = ["Nice post.\n", "I *disagree*.\n"]
 
 index = st.integers(min_value=0, max_value=1000)
@@ -96,7 +102,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
 
     def write_post(self, rel: str):
         fields = self.posts[rel]
-        extra = {k: fields[k] for k in ("summary", "draft") if fields.get(k)}
+        extra = {k: fields[k] for k in ("summary", "draft", "author") if fields.get(k)}
         path = self.site / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(post(fields["title"], fields["date"], fields["body"], tags=fields["tags"], **extra),
@@ -129,6 +135,10 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     @rule(n=index, summary=st.sampled_from(SUMMARIES))
     def edit_summary(self, n, summary):
         self.set_field(n, "summary", summary)
+
+    @rule(n=index, author=st.sampled_from(AUTHORS))
+    def edit_author(self, n, author):
+        self.set_field(n, "author", author)
 
     @rule(n=index, tags=st.lists(st.sampled_from(TAGS), max_size=4))
     def edit_tags(self, n, tags):
@@ -209,9 +219,11 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         """--future and --drafts, as `blog serve` builds, into the same output as the plain builds."""
         self.future, self.drafts = future, drafts
 
-    @rule(text=st.sampled_from(["User-agent: *\n", "User-agent: x\n", None]))
-    def edit_static_file(self, text):
-        path = self.site / "content" / "static" / "robots.txt"
+    @rule(name=st.sampled_from(["robots.txt", "favicon.svg"]),
+          text=st.sampled_from(["User-agent: *\n", "User-agent: x\n", None]))
+    def edit_static_file(self, name, text):
+        """robots.txt, or a favicon.svg of the blogger's own, which replaces the theme's at /favicon.svg."""
+        path = self.site / "content" / "static" / name
         if text is None:
             path.unlink(missing_ok=True)
         else:

@@ -41,7 +41,7 @@ def post_pages(ctx: RenderContext):
                 "comments": [ctx.comment_view(c) for c in comments], "feeds": feeds,
                 "canonical": post.url, "breadcrumbs": breadcrumbs(post.category),
                 "newer_post": _link(newer), "older_post": _link(older),
-                "description": description, "image": image, "og_type": "article",
+                "description": description or ctx.config.tagline, "image": image, "og_type": "article",
             })
 
         yield Page(page_path(post.url), key, render, post.source)

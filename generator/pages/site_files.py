@@ -58,9 +58,8 @@ def sitemap_urls(ctx: RenderContext) -> list[tuple[str, str]]:
     for (year, month, day), posts in sorted(site.days.items()):
         urls += pages_of(posts, LIST_PAGE_SIZE, f"/{year:04d}/{month:02d}/{day:02d}/")
     urls += [(ARCHIVES_URL, newest(site.ordered)), (CATEGORIES_URL, newest(site.ordered))]
-    comments = [c for items in site.comments.values() for c in items]
-    if comments:
-        urls.append(("/comments/", max(c.date for c in comments).date().isoformat()))
+    comments = [c for items in site.comments.values() for c in items]   # linked from every page's header
+    urls.append(("/comments/", max(c.date for c in comments).date().isoformat() if comments else ""))
     return urls
 
 
