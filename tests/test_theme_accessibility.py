@@ -94,3 +94,40 @@ def test_no_axe_violations(chromium, example_blog, scheme, width):  # noqa: F811
     finally:
         context.close()
     assert not failures, "\n\n".join(f"{name}:\n{text}" for name, text in failures.items())
+
+
+def test_tap_targets_are_at_least_24_px_on_a_phone(chromium, example_blog):  # noqa: F811
+    context = chromium.new_context(viewport=VIEWPORTS["phone"])
+    try:
+        page = context.new_page()
+        page.goto(example_blog + PAGES["post with code, comments and an image"], wait_until="load")
+        boxes = {}
+        for selector in ["header nav a", ".post-tags a", ".post-footer a.post-path", ".pagination a",
+                         ".post-nav a", ".breadcrumbs a", ".site-footer a"]:
+            found = page.locator(selector)
+            boxes[selector] = [found.nth(i).bounding_box() for i in range(found.count())]
+        page.goto(example_blog + "/", wait_until="load")
+        found = page.locator(".pagination a")
+        boxes[".pagination a"] = [found.nth(i).bounding_box() for i in range(found.count())]
+    finally:
+        context.close()
+    for selector, found in boxes.items():
+        assert found, f"nothing matches {selector}"
+        small = [box for box in found if box["height"] < 24 or box["width"] < 24]
+        assert not small, f"{selector}: {small}"
+
+
+def test_listing_headings_keep_their_distance_from_the_header(chromium, example_blog):  # noqa: F811
+    # `.wrap`'s padding once zeroed `main`'s top padding, so a listing's heading touched the header band.
+    context = chromium.new_context(viewport=VIEWPORTS["desktop"])
+    try:
+        page = context.new_page()
+        for path in ["/tags/python/", "/book/", "/archives/", "/"]:
+            page.goto(example_blog + path, wait_until="load")
+            gap = page.evaluate("""() => {
+                const header = document.querySelector('.site-header').getBoundingClientRect();
+                const first = document.querySelector('main').firstElementChild.getBoundingClientRect();
+                return first.top - header.bottom; }""")
+            assert gap >= 20, f"{path}: the first thing in main is {gap} px below the header"
+    finally:
+        context.close()
