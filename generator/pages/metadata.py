@@ -3,6 +3,8 @@ paragraph as text, cut at a word boundary) and its first image, both read from t
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -60,8 +62,21 @@ def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
+# Markdown writes paragraphs as a bare <p>, and no '<' inside a code block is left unescaped, so for Markdown bodies
+# two regular expressions find what the parser would, at a fraction of its cost on every post page. Bodies they
+# cannot read (raw HTML with <p class=...>, say) go to the parser.
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_IMAGE = re.compile(r"""<img\s[^>]*?\bsrc=["']([^"']*)["']""", re.IGNORECASE)
+
+
 def read_body(html: str) -> tuple[str, str]:
     """(first paragraph as text, or all the text when there is no paragraph; the first image's src)."""
+    image = _IMAGE.search(html)
+    for match in _PARAGRAPH.finditer(html):
+        text = " ".join(unescape(_TAG.sub("", match.group(1))).split())
+        if text:   # not a paragraph holding only an image
+            return text, unescape(image.group(1)) if image else ""
     reader = _BodyReader()
     reader.feed(html)
     reader.close()
