@@ -19,6 +19,7 @@ from .content.model import Site, build_site, is_published
 from .parallel import fork_map, in_background
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
+from .pages.comment_form import CommentForms
 from .pages.comments import comment_pages
 from .pages.context import RenderContext
 from .pages.feeds import post_feeds
@@ -94,7 +95,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
                 global_key = make_key(data_key, fingerprint(dirs))
-                shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
+                forms = CommentForms.for_site(site_dir, config.comments, now)
+                shown, inputs = _inputs(global_key, content, now, options, site_dir, config, forms)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
@@ -108,7 +110,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
                 env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
-                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key)
+                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, comment_forms=forms)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
                 try:
@@ -237,7 +239,8 @@ def _related_blob(cached) -> bool:
     return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
-def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config):
+def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config,
+            forms: CommentForms | None = None):
     """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
     the build has nothing to do. Cheap: no rendering, no model beyond the records."""
     shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
@@ -247,6 +250,8 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
               if c.post_id in ids and (options.future or c.date <= now)]
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
+    if forms is not None:
+        parts += forms.inputs(shown)
     return len(shown), make_key(global_key, parts)
 
 

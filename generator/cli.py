@@ -45,6 +45,7 @@ def cmd_build(args) -> int:
                            drafts=args.drafts, lock_timeout=args.wait,
                            progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
+    _warn_local_base_url(args.site, warn)
     if args.timings:
         print("Stage times:")
         for stage, seconds in result.timings.items():
@@ -54,6 +55,23 @@ def cmd_build(args) -> int:
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
               f"{s.removed} removed in {result.elapsed:.1f} s")
     return 0
+
+
+def _warn_local_base_url(site: Path, warn) -> None:
+    """Feeds and the sitemap carry absolute links: a base_url written as a local address in config.yaml (as
+    `blog init` and an import without one write it) publishes links no reader can follow. The built-in
+    default is left quiet: it is for trying things out."""
+    from urllib.parse import urlsplit
+    import yaml
+    from .config import CONFIG_NAME
+    try:
+        written = (yaml.safe_load((site / CONFIG_NAME).read_text(encoding="utf-8")) or {}).get("base_url")
+    except (OSError, yaml.YAMLError, AttributeError, UnicodeDecodeError):
+        return                     # the build itself has already said what is wrong with config.yaml
+    host = urlsplit(str(written or "")).hostname or ""
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        warn(f"{site / CONFIG_NAME}: base_url is {written}, so the feeds and the sitemap link to this machine; "
+             f"set base_url to the address the blog is published at")
 
 
 def terminal_progress():
@@ -102,6 +120,9 @@ def cmd_serve(args) -> int:
 
 
 def cmd_comments(args) -> int:
+    if args.action == "serve":
+        from .serve.comment_server import serve_comments
+        return serve_comments(args.site, args.host, args.port, args.threads)
     from .moderation import run
     return run(args)
 
@@ -183,6 +204,28 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--file", type=Path, help="read the comment's text from this file")
     c.add_argument("--approve", action="store_true", help="publish it now instead of queueing it")
     c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    c = actions.add_parser(
+        "serve", help="take readers' comments from the form under each post (a WSGI server)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Take comments from the form under each post (comments.form_url in config.yaml) and queue "
+        "them in comments-pending/ for 'blog comments approve'. Nothing is published until approved, and the "
+        "site is never built by this command.\n\n"
+        "It is a WSGI application on waitress, a production WSGI server, meant to sit behind your web server "
+        "on the form's one path. It answers POST there, GET there as a health check, nothing else. nginx:\n\n"
+        "  location = /comment {\n"
+        "      proxy_pass http://127.0.0.1:8081;\n"
+        "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "      client_max_body_size 64k;\n  }\n\n"
+        "Apache (mod_proxy): ProxyPass \"/comment\" \"http://127.0.0.1:8081/comment\"\n\n"
+        "Set comments.trusted_proxies: [127.0.0.1] so X-Forwarded-For is believed from the proxy. Under "
+        "gunicorn the same application is:\n\n"
+        "  gunicorn -w 2 -b 127.0.0.1:8081 'generator.serve.comment_server:make_app(\"/srv/blog\")'\n\n"
+        "Limits (honeypot, form token, links, sizes, rate limits, queue size) and the email to the blogger "
+        "are set under comments: in config.yaml; see the README, \"Taking comments from readers\".")
+    c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    c.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
+    c.add_argument("--port", type=int, default=8081, help="port to listen on (default 8081)")
+    c.add_argument("--threads", type=int, default=4, help="requests handled at once (default 4)")
     p.set_defaults(func=cmd_comments)
 
     p = sub.add_parser("import", help="import another blog's files",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .comment_settings import RECEIVER_ONLY, CommentSettings, comment_settings
 from .errors import BlogError
 
 CONFIG_NAME = "config.yaml"
@@ -38,6 +39,7 @@ class Config:
     date_format: str = "%a, %d %b %Y"
     time_format: str = "%H:%M"
     pyblosxom_urls: bool = False
+    comments: CommentSettings = field(default_factory=CommentSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -53,7 +55,9 @@ class Config:
         return self.base_url.rstrip("/") + url
 
     def fingerprint(self) -> str:
-        data = json.dumps(asdict(self), sort_keys=True, default=list)
+        settings = asdict(self)
+        settings["comments"] = {k: v for k, v in settings["comments"].items() if k not in RECEIVER_ONLY}
+        data = json.dumps(settings, sort_keys=True, default=list)
         return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
@@ -98,10 +102,12 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
     for key, value in raw.items():
         if key == "related":
             values["related"] = _related(value, path)
+        elif key == "comments":
+            values["comments"] = comment_settings(value, path)
         elif key in _TYPES:
             values[key] = _check(value, _TYPES[key], key, path)
         else:
-            known = ", ".join(sorted([*_TYPES, "related"]))
+            known = ", ".join(sorted([*_TYPES, "related", "comments"]))
             raise BlogError(f"unknown config key '{key}'; the keys are: {known}", path)
     config = Config(**values)
     try:

@@ -42,6 +42,11 @@ CONFIG_CHANGES = [
     ("related", {"count": 1}), ("related", {"count": 3}), ("related", {"count": 2, "ignore_tags": ["nova"]}),
     ("timezone", "UTC"), ("timezone", "Australia/Sydney"), ("timezone", "America/New_York"),
     ("tagline", "Descriptions of listings"), ("tagline", ""), ("author", "Site Author"), ("author", ""),
+    # The comment form: on every post, closing with the clock (NOWS cross 100 days after most DATES), off.
+    ("comments", {"form_url": "https://example.org/blog/comment", "close_after_days": 100}),
+    ("comments", {"form_url": "https://example.org/blog/comment", "honeypot": "pager"}),
+    ("comments", {"form_url": "https://example.org/blog/comment", "rate_global": "9/minute"}),
+    ("comments", {}),
 ]
 # Site overrides in templates/: a changed copy of a theme template, or none.
 TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html", "<!-- variant 2 -->"),
@@ -102,7 +107,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
 
     def write_post(self, rel: str):
         fields = self.posts[rel]
-        extra = {k: fields[k] for k in ("summary", "draft", "author") if fields.get(k)}
+        extra = {k: fields[k] for k in ("summary", "draft", "author", "comments") if fields.get(k)}
         path = self.site / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(post(fields["title"], fields["date"], fields["body"], tags=fields["tags"], **extra),
@@ -147,6 +152,10 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     @rule(n=index, date=st.sampled_from(DATES))
     def edit_date(self, n, date):
         self.set_field(n, "date", date)
+
+    @rule(n=index, closed=st.booleans())
+    def close_comments(self, n, closed):
+        self.set_field(n, "comments", "closed" if closed else "")
 
     @rule(n=index, draft=st.booleans())
     def set_draft(self, n, draft):

@@ -53,7 +53,7 @@ class CommentView:
 
 class RenderContext:
     def __init__(self, site: Site, env, global_key: str, body_html: Callable[[str], str],
-                 template_dirs, data_key: str | None = None):
+                 template_dirs, data_key: str | None = None, comment_forms=None):
         self.site = site
         self.config = site.config
         self.env = env
@@ -61,6 +61,7 @@ class RenderContext:
         self.data_key = data_key or global_key   # content and settings: for files no template makes
         self.body_html = body_html          # body_hash -> HTML (Markdown rendered once, cached)
         self.template_dirs = template_dirs
+        self.comment_forms = comment_forms  # pages/comment_form.CommentForms, or None: no form on post pages
         self._blocks: dict[str, Markup] = {}
         self._items: dict[str, Markup] = {}
         self._block_keys: dict[str, str] = {}

@@ -29,7 +29,9 @@ def post_pages(ctx: RenderContext):
         newer = ordered[i - 1] if i > 0 else None
         older = ordered[i + 1] if i + 1 < len(ordered) else None
         neighbours = [f"{p.id}\x1d{p.title}" if p is not None else "" for p in (newer, older)]
-        key = ctx.key("post", ctx.block_key(post), ctx.comments_key(post), neighbours)
+        forms = ctx.comment_forms
+        key = ctx.key("post", ctx.block_key(post), ctx.comments_key(post), neighbours,
+                      forms.key(post) if forms else "")
 
         def render(post=post, comments=comments, newer=newer, older=older):
             # Every post has a feed of its comments (pages/comments.py), empty until the first one.
@@ -42,6 +44,7 @@ def post_pages(ctx: RenderContext):
                 "canonical": post.url, "breadcrumbs": breadcrumbs(post.category),
                 "newer_post": _link(newer), "older_post": _link(older),
                 "description": description or ctx.config.tagline, "image": image, "og_type": "article",
+                "comment_form": forms.view(post) if forms else None,
             })
 
         yield Page(page_path(post.url), key, render, post.source)
