@@ -26,6 +26,8 @@ HOSTILE_COMMENTS = {
     "b.md": "---\nauthor: Eve\ndate: 2014-02-25 09:00\n---\n<a>no href at all</a>, <a name=x>an anchor</a>\n",
 }
 
+COMMENT_FORM = "\ncomments:\n  form_url: https://blog.example.org/comment\n"
+
 
 def require_java() -> str:
     java = shutil.which("java")
@@ -47,7 +49,9 @@ def test_every_page_of_the_example_blog_and_hostile_comments_are_valid_html(tmp_
     require_java()
     example = tmp_path / "example"
     example.mkdir()
-    shutil.copy(REPO / "config.yaml", example / "config.yaml")
+    # With the readers' comment form on (a setting, so the example blog itself has none), to check it too.
+    config = (REPO / "config.yaml").read_text(encoding="utf-8")
+    (example / "config.yaml").write_text(config + COMMENT_FORM, encoding="utf-8")
     shutil.copytree(REPO / "content", example / "content")
     pages = sorted(build(example).rglob("*.html"))
     assert len(pages) > 100   # posts, listings, archives, indexes, 404

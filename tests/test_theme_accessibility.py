@@ -39,6 +39,8 @@ PAGES = {
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
+COMMENT_FORM = "\ncomments:\n  form_url: https://blog.example.org/comment\n"
+
 
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -50,7 +52,9 @@ def example_blog(tmp_path_factory):
     """The example blog, built and served: yields its base URL."""
     site = tmp_path_factory.mktemp("example") / "site"
     site.mkdir()
-    shutil.copy(REPO / "config.yaml", site / "config.yaml")
+    # With the readers' comment form on (a setting, so the example blog itself has none), to check it too.
+    config = (REPO / "config.yaml").read_text(encoding="utf-8")
+    (site / "config.yaml").write_text(config + COMMENT_FORM, encoding="utf-8")
     shutil.copytree(REPO / "content", site / "content")
     output = build(site)
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(output)))
