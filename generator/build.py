@@ -25,12 +25,14 @@ from .pages.comment_form import CommentForms
 from .pages.comments import comment_pages
 from .pages.context import RenderContext
 from .pages.feeds import post_feeds
+from .pages.indexes import index_pages
+from .pages.json_feed import json_feed_page
 from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
-from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
+from .pages.site_files import copied_file_keys, copied_files, favicon, not_found_page, sitemap_page, sitemap_urls
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
 from .render.images import IMAGES_FINGERPRINT
@@ -44,8 +46,8 @@ PARALLEL_PAGES = 500
 BACKGROUND_RELATED = 1000
 
 # Every output kind, in the order its pages are written.
-PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
-              comment_pages, standalone_pages, not_found_page,
+PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, index_pages,
+              post_feeds, json_feed_page, comment_pages, standalone_pages, not_found_page,
               legacy_pages)   # legacy_pages: old URL shapes, where no other page is
 
 
@@ -150,8 +152,10 @@ def collect_pages(ctx: RenderContext, site_dir: Path) -> list[Page]:
         pages.extend(kind(ctx))
     pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
     pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))
-    pages.extend(copied_files(theme_dir(site_dir, ctx.config.theme) / "static", "static/", "the theme's static"))
-    pages.extend(copied_files(site_dir / "content" / "static", "", "content/static"))
+    theme_static, content_static = theme_dir(site_dir, ctx.config.theme) / "static", site_dir / "content" / "static"
+    pages.extend(copied_files(theme_static, "static/", "the theme's static"))
+    pages.extend(copied_files(content_static, "", "content/static"))
+    pages.extend(favicon(theme_static, content_static))
     return pages
 
 

@@ -58,7 +58,11 @@ def listed(soup) -> list[str]:
 
 
 def pagination(soup) -> dict[str, str]:
-    return {text(a): a["href"] for a in soup.select("nav.pagination a")}
+    """{link text: href}; each link's rel must say where it leads (page 1 is the newest, so newer is 'prev')."""
+    links = soup.select("nav.pagination a")
+    for a in links:
+        assert a["rel"] == {"Newer posts": ["prev"], "Older posts": ["next"]}[text(a)]
+    return {text(a): a["href"] for a in links}
 
 
 # -- the front page: day headings, order, pagination -------------------------------------------------------
@@ -87,11 +91,11 @@ def test_every_published_post_appears_once_across_the_front_pages_in_order(out):
     assert not (out / "page" / "5").exists()
 
 
-def test_previous_page_is_older_and_next_page_is_newer(out):
-    assert pagination(page(out, "/")) == {"Previous page": "/page/2/"}
-    assert pagination(page(out, "/page/2/")) == {"Next page": "/", "Previous page": "/page/3/"}
-    assert pagination(page(out, "/page/3/")) == {"Next page": "/page/2/", "Previous page": "/page/4/"}
-    assert pagination(page(out, "/page/4/")) == {"Next page": "/page/3/"}
+def test_older_posts_lead_to_the_next_page_and_newer_posts_back(out):
+    assert pagination(page(out, "/")) == {"Older posts": "/page/2/"}
+    assert pagination(page(out, "/page/2/")) == {"Newer posts": "/", "Older posts": "/page/3/"}
+    assert pagination(page(out, "/page/3/")) == {"Newer posts": "/page/2/", "Older posts": "/page/4/"}
+    assert pagination(page(out, "/page/4/")) == {"Newer posts": "/page/3/"}
     assert (out / "page/2/index.html").is_file()
 
 
@@ -207,6 +211,9 @@ def test_same_post_block_on_permalink_front_page_and_category_pages(out):
 
     permalink = block("/openstack/havana/nova-conductor.html")
     assert "Related posts:" in permalink and "Tags for this post:" in permalink and "posted at:" in permalink
+    # The same block, but for its title: the page's <h1> on its own page, an <h2> under a day heading elsewhere.
+    assert '<h1 class="post-title">' in permalink
+    permalink = permalink.replace("<h1 ", "<h2 ").replace("</h1>", "</h2>")
     for url in ["/", "/openstack/", "/openstack/havana/"]:
         assert block(url) == permalink, url
 
@@ -343,15 +350,15 @@ def test_category_tag_and_date_pages_paginate(tmp_path):
 
     # /a/ holds its own 27 posts and the 27 of /a/b: 54 posts, 20 a page.
     assert len(titles(page(out, "/a/"))) == 20
-    assert pagination(page(out, "/a/")) == {"Previous page": "/a/page/2/"}
-    assert pagination(page(out, "/a/page/2/")) == {"Next page": "/a/", "Previous page": "/a/page/3/"}
-    assert pagination(page(out, "/a/page/3/")) == {"Next page": "/a/page/2/"}
+    assert pagination(page(out, "/a/")) == {"Older posts": "/a/page/2/"}
+    assert pagination(page(out, "/a/page/2/")) == {"Newer posts": "/a/", "Older posts": "/a/page/3/"}
+    assert pagination(page(out, "/a/page/3/")) == {"Newer posts": "/a/page/2/"}
     assert titles(page(out, "/a/page/3/"))[-1] == "Post 01"
     assert len(titles(page(out, "/a/b/page/2/"))) == 7
 
     # Tag and date pages list titles, 50 a page.
     assert len(listed(page(out, "/tags/many/"))) == 50
     assert listed(page(out, "/tags/many/page/2/")) == ["Post 04", "Post 03", "Post 02", "Post 01"]
-    assert pagination(page(out, "/tags/many/page/2/")) == {"Next page": "/tags/many/"}
-    assert pagination(page(out, "/2014/")) == {"Previous page": "/2014/page/2/"}
+    assert pagination(page(out, "/tags/many/page/2/")) == {"Newer posts": "/tags/many/"}
+    assert pagination(page(out, "/2014/")) == {"Older posts": "/2014/page/2/"}
     assert text(page(out, "/tags/many/page/2/").select_one("h1")) == "Posts tagged “many” (page 2 of 2)"

@@ -42,7 +42,7 @@ def test_init_new_build(tmp_path):
     assert result.returncode == 0, result.stderr
     out = tmp_path / "published"
     page = html(out / "openstack/havana/nova-conductor.html")
-    assert text(page.select_one("h2.post-title")) == "Nova conductor"
+    assert text(page.select_one("h1.post-title")) == "Nova conductor"
     assert [a["href"] for a in page.select(".post-tags a")] == ["/tags/openstack/", "/tags/nova/"]
     assert set(text(h) for h in html(out / "index.html").select("h2.post-title")) == {"Nova conductor",
                                                                                      "Hello, world"}
@@ -128,5 +128,5 @@ def test_pip_installed_package_builds_a_new_site_with_its_own_theme(tmp_path):
     assert (out / "static/style.css").read_bytes() == (REPO / "themes/default/static/style.css").read_bytes()
     page = html(out / "diary/hello-world.html")
     assert text(page.select_one(".site-title")) == "My blog"
-    assert text(page.select_one("h2.post-title")) == "Hello, world"
+    assert text(page.select_one("h1.post-title")) == "Hello, world"
     assert text(page.select_one(".post-footer")).startswith("posted at: ")

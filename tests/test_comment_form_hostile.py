@@ -17,7 +17,7 @@ from test_comments_hostile import BODIES, SENDERS, assert_harmless, assert_no_co
 pytestmark = pytest.mark.slow   # a 1 MB comment through the form, then a build of every payload
 FORM = {"form_url": "https://blog.example.org/comment", **RELAXED, "max_links": 100_000,
         "max_comment_chars": 2_000_000, "max_request_bytes": 8_000_000, "max_pending_bytes": 50_000_000}
-FORM_ONLY = {"form", "input", "textarea", "button", "label", "p", "span", "h3", "section", "link"}
+FORM_ONLY = {"form", "input", "textarea", "button", "label", "p", "span", "h2", "section", "link"}
 
 
 def split_file(data: bytes) -> tuple[dict, str]:

@@ -52,7 +52,7 @@ def comments_on(output: Path, url: str) -> list[dict]:
         meta = c.select_one(".comment-meta")
         result.append({"author": text(meta).split(" wrote on ")[0], "link": meta.find("a", rel="nofollow"),
                        "time": meta.find("time")["datetime"], "body": text(c.select_one(".comment-body")),
-                       "id": c["id"], "heading": text(section.find("h3"))})
+                       "id": c["id"], "heading": text(section.find("h2"))})
     return result
 
 
@@ -127,11 +127,13 @@ def test_the_recent_comments_page_lists_the_newest_first_capped_by_config(output
     assert page.find("link", rel="alternate", href="/comments/index.rss") is not None
 
 
-def test_every_page_header_links_to_recent_comments_and_their_feed(output):
+def test_every_page_links_to_recent_comments_and_their_feed(output):
+    # Recent comments in the header's navigation; their feed beside the site's feeds in the footer.
     for path in ("index.html", LFOD.lstrip("/"), "tags/index.html", "comments/index.html", "404.html"):
-        nav = html(output / path).select_one("header nav")
-        links = {text(a): a["href"] for a in nav.find_all("a")}
+        soup = html(output / path)
+        links = {text(a): a["href"] for a in soup.select_one("header nav").find_all("a")}
         assert links["Recent comments"] == "/comments/"
+        links = {text(a): a["href"] for a in soup.select_one("footer").find_all("a")}
         assert links["RSS feed of all comments"] == "/comments/index.rss"
 
 

@@ -37,7 +37,7 @@ def test_new_writes_a_draft_that_cron_does_not_publish_until_the_line_goes(tmp_p
     # Removing the line publishes it.
     path.write_text(path.read_text(encoding="utf-8").replace("draft: true\n", ""), encoding="utf-8")
     assert run_blog(tmp_path, "build", "--quiet").returncode == 0
-    assert text(html(out / "diary/half-written.html").select_one("h2.post-title")) == "Half written"
+    assert text(html(out / "diary/half-written.html").select_one(".post-title")) == "Half written"
     assert run_blog(tmp_path, "drafts").stdout == ""
 
 

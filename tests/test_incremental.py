@@ -3,6 +3,7 @@ bytes, and an edit rewrites exactly the files that show what changed (so rsync m
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.publish.writer import MANIFEST
-from sitefactory import build, feed, html, make_site, post, run_blog
+from sitefactory import build, feed, html, make_site, post, run_blog, text
 
 CONFIG = {"title": "Cron Blog", "base_url": "https://example.org/", "timezone": "Australia/Sydney",
           "posts_per_page": 3, "feed_size": 5, "related": {"count": 2}}
@@ -111,6 +112,9 @@ def feeds_with_entry(output: Path, url: str) -> set[str]:
     found = set()
     for path in list(output.rglob("*.rss")) + list(output.rglob("*.atom")):
         if any(entry.link == "https://example.org" + url for entry in feed(path).entries):
+            found.add(path.relative_to(output).as_posix())
+    for path in output.rglob("feed.json"):   # JSON Feed (feedparser 6.0 does not read it)
+        if any(item["url"] == "https://example.org" + url for item in json.loads(path.read_bytes())["items"]):
             found.add(path.relative_to(output).as_posix())
     return found
 
@@ -288,3 +292,19 @@ def test_deleting_a_post_removes_its_page_and_its_last_tag_but_not_files_made_by
     assert "lonely" not in (output / "sitemap.xml").read_text(encoding="utf-8")
     assert tree(output) == {**clean_build(site, tmp_path), "hand-made.html": b"<p>mine</p>",
                             "tags/only-here/notes.txt": b"also mine"}
+
+
+def test_a_new_post_rewrites_its_neighbours_post_pages_and_no_other_post_page(site, tmp_path):
+    # Each post page links the posts before and after it by date; its key names those two only, so a new post
+    # between "Live Free or Die" and "Nova conductor" changes their pages and leaves every other post alone.
+    # (Its tag is its own, so no post gains it as a related post.)
+    assert run_blog(site, "build").returncode == 0
+    new_rel = "content/diary/new-post.md"
+    before, after, _ = edit_and_rebuild(site, new_rel, post("A new post", "2014-02-22 10:00", "New.\n",
+                                                            tags=["brand-new"]))
+    post_pages = {rel[len("content/"):-len(".md")] + ".html" for rel in [*POSTS, new_rel]}
+    assert rewritten(before, after) & post_pages == {
+        "diary/new-post.html", "book/john_ringo/live-free-or-die.html", "openstack/havana/nova-conductor.html"}
+    newer = html(site / "output/openstack/havana/nova-conductor.html").select_one("nav.post-nav a.newer")
+    assert newer["href"] == "/diary/new-post.html" and "A new post" in text(newer)
+    assert tree(site / "output") == clean_build(site, tmp_path)

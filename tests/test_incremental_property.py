@@ -41,10 +41,12 @@ BODIES = ["Body one.\n", "Body two.\n", "Body six.\n", "# Heading\n\nSome *text*
 # A picture beside a post: its size and colour (one size in two colours: new bytes, same page HTML), or none.
 PICTURES = [(40, 30, "red"), (40, 30, "blue"), (80, 60, "red"), (900, 450, "red"), None]
 SUMMARIES = ["", "A short summary.", "Another summary"]
+AUTHORS = ["", "Guest", "Another Guest"]   # a post's own author, in its feed entries
 CONFIG_CHANGES = [
     ("posts_per_page", 2), ("posts_per_page", 3), ("title", "Blog One"), ("title", "Blog Two"),
     ("related", {"count": 1}), ("related", {"count": 3}), ("related", {"count": 2, "ignore_tags": ["nova"]}),
     ("timezone", "UTC"), ("timezone", "Australia/Sydney"), ("timezone", "America/New_York"),
+    ("tagline", "Descriptions of listings"), ("tagline", ""), ("author", "Site Author"), ("author", ""),
     # The comment form: on every post, closing with the clock (NOWS cross 100 days after most DATES), off.
     ("comments", {"form_url": "https://example.org/blog/comment", "close_after_days": 100}),
     ("comments", {"form_url": "https://example.org/blog/comment", "honeypot": "pager"}),
@@ -55,7 +57,11 @@ CONFIG_CHANGES = [
 # Site overrides in templates/: a changed copy of a theme template, or none.
 TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html", "<!-- variant 2 -->"),
                     ("archive.html", "<!-- archive variant -->"), ("base.html", "<!-- base variant -->"),
-                    ("post_block.html", None), ("archive.html", None), ("base.html", None)]
+                    ("archive_index.html", "<!-- archives variant -->"), ("categories.html", "<!-- tree -->"),
+                    ("post.html", "<!-- post variant -->"), ("pagination.html", "<!-- pagination -->"),
+                    ("post_block.html", None), ("archive.html", None), ("base.html", None),
+                    ("archive_index.html", None), ("categories.html", None), ("post.html", None),
+                    ("pagination.html", None)]
 COMMENT_BODIES = ["Nice post.\n", "I *disagree*.\n"]
 # Standalone pages: a file, a folder index, and one deeper; in the navigation or not, drafts or not.
 PAGE_FILES = ["about.md", "projects/index.md", "projects/old/notes.md"]
@@ -112,7 +118,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
 
     def write_post(self, rel: str):
         fields = self.posts[rel]
-        extra = {k: fields[k] for k in ("summary", "draft", "comments") if fields.get(k)}
+        extra = {k: fields[k] for k in ("summary", "draft", "author", "comments") if fields.get(k)}
         path = self.site / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         body = fields["body"].replace("SLUG", rel.rsplit("/", 1)[-1][:-3])
@@ -146,6 +152,10 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     @rule(n=index, summary=st.sampled_from(SUMMARIES))
     def edit_summary(self, n, summary):
         self.set_field(n, "summary", summary)
+
+    @rule(n=index, author=st.sampled_from(AUTHORS))
+    def edit_author(self, n, author):
+        self.set_field(n, "author", author)
 
     @rule(n=index, tags=st.lists(st.sampled_from(TAGS), max_size=4))
     def edit_tags(self, n, tags):
@@ -254,9 +264,11 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         """--future and --drafts, as `blog serve` builds, into the same output as the plain builds."""
         self.future, self.drafts = future, drafts
 
-    @rule(text=st.sampled_from(["User-agent: *\n", "User-agent: x\n", None]))
-    def edit_static_file(self, text):
-        path = self.site / "content" / "static" / "robots.txt"
+    @rule(name=st.sampled_from(["robots.txt", "favicon.svg"]),
+          text=st.sampled_from(["User-agent: *\n", "User-agent: x\n", None]))
+    def edit_static_file(self, name, text):
+        """robots.txt, or a favicon.svg of the blogger's own, which replaces the theme's at /favicon.svg."""
+        path = self.site / "content" / "static" / name
         if text is None:
             path.unlink(missing_ok=True)
         else:

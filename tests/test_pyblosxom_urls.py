@@ -73,7 +73,7 @@ def test_posts_have_their_titles_bodies_and_local_times(site):
     out = site / "output"
     for post_id, (title, when, _) in ENTRIES.items():
         page = html(out / f"{post_id}.html")
-        assert text(page.select_one("h2.post-title")) == title
+        assert text(page.select_one("h1.post-title")) == title
         day, time = when.split()
         assert f"posted at: {time} |" in text(page.select_one(".post-footer"))
         heading = page.select_one(".day-heading time")
@@ -145,7 +145,7 @@ def follow(server: str, old: str) -> Landing:
 
 def listed(landing: Landing) -> set[str]:
     soup = BeautifulSoup(landing.body, "lxml")
-    return {text(t) for t in soup.select("h2.post-title, a.archive-title")}
+    return {text(t) for t in soup.select("h1.post-title, h2.post-title, a.archive-title")}
 
 
 def feed_titles(landing: Landing) -> list[str]:

@@ -234,7 +234,7 @@ def test_related_posts_line_in_built_pages(out, url):
     assert line == "Related posts: " + "; ".join(expected)
     assert [title for title, _ in links] == expected
     for title, href in links:
-        assert text(html(out / href.lstrip("/")).select_one("h2.post-title")) == title
+        assert text(html(out / href.lstrip("/")).select_one("h1.post-title")) == title
 
 
 def test_ignore_tags_and_count_come_from_config(tmp_path):

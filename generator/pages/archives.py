@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from . import Page, page_path, paginate
-from .context import RenderContext
+from .context import Link, RenderContext
 from .feeds import site_feeds, tag_feed_url
+from .indexes import month_name, years_with_months
 
 LIST_PAGE_SIZE = 50
 
 
-def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str):
+def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str, nav: dict | None = None):
+    """`nav`: what a date archive shows beside its posts (a year's months, a month's neighbours), in its key."""
+    nav = {"months": [], "previous_month": None, "next_month": None, **(nav or {})}
     pages = paginate(posts, LIST_PAGE_SIZE, base)
-    shared = repr((len(pages), title, feeds))   # once, not per page: 6,000 archive pages on a big blog
+    shared = repr((len(pages), title, feeds, sorted(nav.items())))   # once, not per page: 6,000 on a big blog
     for page in pages:
         key = ctx.key("archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])
@@ -22,7 +25,7 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
             return ctx.render_page("archive.html", {
                 "title": title, "items": [ctx.archive_item(p) for p in page.items],
                 "posts": [ctx.view(p, with_body=False) for p in page.items],   # for themes that list them their way
-                "feeds": feeds, **page.template_vars(),
+                "feeds": feeds, **nav, **page.template_vars(),
             })
 
         yield Page(page_path(page.url), key, render, source)
@@ -50,11 +53,19 @@ def tag_index_page(ctx: RenderContext):
 def date_pages(ctx: RenderContext):
     feeds = site_feeds(ctx)
     site = ctx.site
+    months_of = {y.entry.name: y.months for y in years_with_months(ctx)}
     for year, posts in sorted(site.years.items()):
-        yield from archive_pages(ctx, posts, f"/{year:04d}/", f"Posts from {year}", feeds, f"the year {year}")
-    for (year, month), posts in sorted(site.months.items()):
-        title = "Posts from " + date(year, month, 1).strftime("%B %Y")
-        yield from archive_pages(ctx, posts, f"/{year:04d}/{month:02d}/", title, feeds, title)
+        nav = {"months": months_of[str(year)]}   # newest first, with counts
+        yield from archive_pages(ctx, posts, f"/{year:04d}/", f"Posts from {year}", feeds, f"the year {year}", nav)
+    months = sorted(site.months)
+    links = [Link(month_name(y, m), f"/{y:04d}/{m:02d}/") for y, m in months]
+    for i, (year, month) in enumerate(months):
+        # The months before and after that have posts: a gap of empty months is skipped.
+        nav = {"previous_month": links[i - 1] if i > 0 else None,
+               "next_month": links[i + 1] if i + 1 < len(links) else None}
+        title = "Posts from " + month_name(year, month)
+        yield from archive_pages(ctx, site.months[(year, month)], f"/{year:04d}/{month:02d}/", title, feeds,
+                                 title, nav)
     for (year, month, day), posts in sorted(site.days.items()):
         title = "Posts from " + date(year, month, day).strftime(ctx.config.date_format)
         yield from archive_pages(ctx, posts, f"/{year:04d}/{month:02d}/{day:02d}/", title, feeds, title)

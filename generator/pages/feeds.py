@@ -24,9 +24,19 @@ def comments_feed_url(post) -> str:
     return post.url[: -len(".html")] + ".comments.rss"
 
 
+JSON_FEED_URL = "/feed.json"
+
+
 def site_feeds(ctx: RenderContext) -> list[tuple[str, str, str]]:
     """(title, url, kind) of the feeds every page announces."""
-    return [(ctx.config.title, "/index.rss", "rss"), (ctx.config.title + " (Atom)", "/index.atom", "atom")]
+    return [(ctx.config.title, "/index.rss", "rss"), (ctx.config.title + " (Atom)", "/index.atom", "atom"),
+            (ctx.config.title + " (JSON Feed)", JSON_FEED_URL, "json")]
+
+
+def post_author(ctx: RenderContext, post) -> str:
+    """The post's own `author` field, else the site's."""
+    author = post.fields.get("author")
+    return str(author).strip() if author else ctx.config.author
 
 
 def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, description: str,
@@ -54,6 +64,9 @@ def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, descr
 def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool) -> bytes:
     config = ctx.config
     fg = new_feed(ctx, title, page_url, feed_url, config.tagline, posts[0].date if posts else EPOCH, atom)
+    if not atom:
+        from feedgen.ext.dc import DcEntryExtension, DcExtension
+        fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     for post in posts:
         fe = fg.add_entry(order="append")
         link = config.absolute(post.url)
@@ -72,10 +85,16 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
         fe.updated(post.date)
         for name in ctx.tag_names(post):
             fe.category(term=name)
+        author = post_author(ctx, post)
+        if author and atom:
+            fe.author({"name": author})
+        elif author:
+            fe.dc.dc_creator(author)   # RSS's own <author> must be an email address
         html = ctx.bodies.feed(post)   # links absolute, from base_url
         fe.content(html, type="CDATA" if not atom else "html")
         if post.summary:
-            fe.description(post.summary)
+            # summary(), not description(): in Atom, description() replaces the content with the summary.
+            fe.summary(post.summary)
     return fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
 
 

@@ -10,14 +10,16 @@ from . import Page, page_path, paginate
 from .context import RenderContext, category_url
 from .feeds import category_feed_url, site_feeds
 from ..render.links import make_lazy
+from .posts import breadcrumbs
 
 
 def _day(post):
     return post.date.date()
 
 
-def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str):
-    """One listing: `base` is its folder URL ('/' or '/openstack/'); page N lives at base/page/N/."""
+def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str, crumbs=()):
+    """One listing: `base` is its folder URL ('/' or '/openstack/'); page N lives at base/page/N/.
+    `crumbs`: a category's path as links (derived from `base`, so the key has them already)."""
     pages = paginate(posts, ctx.config.posts_per_page, base)
     shared = repr((len(pages), title, feeds))   # once, not per page
     for page in pages:
@@ -29,6 +31,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
             days = [(day, [next(blocks) for _ in group]) for day, group in groupby(page.items, key=_day)]
             return ctx.render_page("listing.html", {
                 "title": title, "days": days, "feeds": feeds, "is_front": base == "/" and page.number == 1,
+                "breadcrumbs": list(crumbs),
                 **page.template_vars(),
             })
 
@@ -55,4 +58,4 @@ def category_pages(ctx: RenderContext):
             continue  # the front page is the root category
         feeds = site_feeds(ctx) + [(f"{ctx.config.title}: {category}", category_feed_url(category), "rss")]
         yield from listing_pages(ctx, posts, category_url(category), category, feeds,
-                                 f"the category {category}")
+                                 f"the category {category}", breadcrumbs(category))

@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..content.loader import RACY_SECONDS
-from . import Page
+from . import Page, paginate
 from .context import RenderContext
 
 
@@ -29,23 +29,60 @@ def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
 
 
 def sitemap_urls(ctx: RenderContext) -> list[tuple[str, str]]:
+    """Every page a reader can reach from the front page: posts, each page of every listing and archive, the
+    indexes. (The 404 page, feeds and old-URL redirects are not pages to index.)"""
+    from .archives import LIST_PAGE_SIZE
+    from .indexes import ARCHIVES_URL, CATEGORIES_URL
+
     site = ctx.site
-    urls = [("/", site.ordered[0].date.date().isoformat() if site.ordered else "")]
+
+    def newest(posts) -> str:
+        return posts[0].date.date().isoformat() if posts else ""
+
+    def pages_of(posts, size: int, base: str) -> list[tuple[str, str]]:
+        return [(page.url, newest(page.items)) for page in paginate(posts, size, base)]
+
+    per_page = ctx.config.posts_per_page
+    urls = pages_of(site.ordered, per_page, "/")
     urls += [(p.url, p.date.date().isoformat()) for p in site.ordered]
-    urls += [(c + "/", posts[0].date.date().isoformat()) for c, posts in sorted(site.categories.items()) if c != "/"]
-    urls += [(t.url, t.posts[0].date.date().isoformat()) for t in site.tags.values()]
+    for category, posts in sorted(site.categories.items()):
+        if category != "/":
+            urls += pages_of(posts, per_page, category + "/")
+    urls.append(("/tags/", newest(site.ordered)))
+    for tag in site.tags.values():
+        urls += pages_of(tag.posts, LIST_PAGE_SIZE, tag.url)
+    for year, posts in sorted(site.years.items()):
+        urls += pages_of(posts, LIST_PAGE_SIZE, f"/{year:04d}/")
+    for (year, month), posts in sorted(site.months.items()):
+        urls += pages_of(posts, LIST_PAGE_SIZE, f"/{year:04d}/{month:02d}/")
+    for (year, month, day), posts in sorted(site.days.items()):
+        urls += pages_of(posts, LIST_PAGE_SIZE, f"/{year:04d}/{month:02d}/{day:02d}/")
     urls += [(p.url, "") for p in site.pages]   # undated: a page's file time is not part of the content
-    comments = [c for items in site.comments.values() for c in items]
-    if comments:
-        urls.append(("/comments/", max(c.date for c in comments).date().isoformat()))
+    urls += [(ARCHIVES_URL, newest(site.ordered)), (CATEGORIES_URL, newest(site.ordered))]
+    comments = [c for items in site.comments.values() for c in items]   # linked from every page's header
+    urls.append(("/comments/", max(c.date for c in comments).date().isoformat() if comments else ""))
     return urls
 
 
 def not_found_page(ctx: RenderContext):
     def render():
-        return ctx.render_page("404.html", {"title": "Page not found", "feeds": [], "canonical": None})
+        return ctx.render_page("404.html", {"title": "Page not found", "feeds": [], "canonical": None,
+                                            "description": "There is no page at this address."})
 
     yield Page("404.html", ctx.key("404"), render, "the 404 page")
+
+
+FAVICON = "favicon.svg"
+
+
+def favicon(theme_static: Path, content_static: Path):
+    """The theme's favicon at /favicon.svg, where every page links it, unless content/static/ has its own
+    favicon.svg (copied there with the rest of content/static/)."""
+    if (content_static / FAVICON).is_file():
+        return
+    for rel, path, key in copied_file_keys(theme_static):
+        if rel == FAVICON:
+            yield Page(FAVICON, key, path.read_bytes, f"the theme's static/{FAVICON}")
 
 
 def copied_files(folder: Path, prefix: str, source: str):

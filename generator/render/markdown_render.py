@@ -53,9 +53,12 @@ ID_SCHEME = 1
 MAX_UNTRUSTED_BRACKETS = 200
 
 
+# A code block wider than the column scrolls; keyboard users can scroll it only if it can take the focus.
+FOCUSABLE_PRE = '<pre tabindex="0">'
+
 # Changes whenever the HTML for the same source could change; part of every cache key and page key.
 MARKDOWN_FINGERPRINT = hashlib.blake2b(
-    repr((version("markdown"), version("pygments"), EXTENSIONS, COMMENT_EXTENSIONS, ID_SCHEME,
+    repr((version("markdown"), version("pygments"), EXTENSIONS, COMMENT_EXTENSIONS, ID_SCHEME, FOCUSABLE_PRE,
           sorted((name, sorted((k, v) for k, v in conf.items() if not callable(v)))
                  for name, conf in EXTENSION_CONFIGS.items()),
           SANITIZER_FINGERPRINT, MAX_UNTRUSTED_BRACKETS)).encode(), digest_size=8).hexdigest()
@@ -112,7 +115,10 @@ def to_html(body: str, body_format: str, untrusted: bool = False, id_prefix: str
                 # Footnote ids are 'fn' + separator + number: the separator carries the prefix.
                 footnotes.setConfig("SEPARATOR", "-" + id_prefix)
         html = md.reset().convert(body)
-    return sanitize_comment_html(html) if untrusted else html
+    if untrusted:
+        html = sanitize_comment_html(html)
+    # Markdown's and the sanitizer's <pre> only: HTML bodies (imported posts) are published as written.
+    return html.replace("<pre>", FOCUSABLE_PRE) if body_format != "html" or untrusted else html
 
 
 def _footnotes(md):

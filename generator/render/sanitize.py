@@ -15,7 +15,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https"}
 
 # Bump when sanitize_comment_html's output for the same input could change: cached comment HTML is keyed by it.
-SANITIZER_REVISION = 2
+SANITIZER_REVISION = 3
 
 SANITIZER_FINGERPRINT = repr((SANITIZER_REVISION, nh3.__version__ if hasattr(nh3, "__version__") else "nh3",
                               sorted(ALLOWED_TAGS), sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
@@ -30,9 +30,22 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# A link whose href nh3 removed (javascript:, data:, none at all): '<a rel="nofollow ugc">text</a>' is not valid
+# HTML and links nowhere, so it becomes its text. nh3 writes '>' in attribute values as '&gt;', so a start tag
+# ends at the first '>', and it never nests links, so the first '</a>' closes it.
+_LINK = re.compile(r"<a((?:\s[^\s=>]+(?:=\"[^\"]*\")?)*)>(.*?)</a>", re.DOTALL)
+_ATTRIBUTE_NAME = re.compile(r"\s([^\s=>]+)(?:=\"[^\"]*\")?")
+
+
+def _unwrap_if_no_href(match: re.Match) -> str:
+    names = _ATTRIBUTE_NAME.findall(match.group(1))
+    return match.group(0) if "href" in names else match.group(2)
+
+
 def sanitize_comment_html(html: str) -> str:
-    return nh3.clean(strip_controls(html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=URL_SCHEMES, link_rel="nofollow ugc", strip_comments=True)
+    clean = nh3.clean(strip_controls(html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                      url_schemes=URL_SCHEMES, link_rel="nofollow ugc", strip_comments=True)
+    return _LINK.sub(_unwrap_if_no_href, clean)
 
 
 def plain_text(text: str) -> str:
