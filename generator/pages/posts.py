@@ -6,11 +6,13 @@ from . import Page, page_path
 from .context import RenderContext
 from .feeds import comments_feed_url, site_feeds
 
+TEMPLATES = ("post.html", "post_block.html")
+
 
 def post_pages(ctx: RenderContext):
     for post in ctx.site.ordered:
         comments = ctx.site.comments_of(post)
-        key = ctx.key("post", ctx.block_key(post), ctx.comments_key(post))
+        key = ctx.templates_key(TEMPLATES, "post", ctx.block_key(post), ctx.comments_key(post))
 
         def render(post=post, comments=comments):
             # Every post has a feed of its comments (pages/comments.py), empty until the first one.
@@ -21,4 +23,4 @@ def post_pages(ctx: RenderContext):
                 "canonical": post.url,
             })
 
-        yield Page(page_path(post.url), key, render, post.source)
+        yield Page(page_path(post.url), key, render, post.source, blocks=(post,))

@@ -44,7 +44,7 @@ def not_found_page(ctx: RenderContext):
     def render():
         return ctx.render_page("404.html", {"title": "Page not found", "feeds": [], "canonical": None})
 
-    yield Page("404.html", ctx.key("404"), render, "the 404 page")
+    yield Page("404.html", ctx.templates_key(("404.html",), "404"), render, "the 404 page")
 
 
 def copied_files(folder: Path, prefix: str, source: str):

@@ -31,6 +31,7 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     staged: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)   # every page render() ran for, staged or not
 
 
 class OutputWriter:
@@ -92,6 +93,7 @@ class OutputWriter:
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
         results = (render_many or _serial)(self._stage_one, todo)
+        self.stats.rendered.extend(page.path for page in todo)
         for page, (size, staged) in zip(todo, results):
             self.new[page.path] = [page.key, size]
             if staged:

@@ -1,0 +1,53 @@
+"""Each post's block and archive entry, kept in the build cache between builds.
+
+A listing or archive page joins ready-made parts, so a page that only shifted (a new post moves every /page/N/
+down by one) costs the join and nothing else. Before the pages to render are rendered, the parts they name
+(Page.blocks, Page.entries) are loaded from the cache by key; only those the cache lacks (a new or edited post,
+a post whose related posts or tag names changed, an edited post_block.html) are rendered, on all cores when
+there are many, and stored for the next build.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from markupsafe import Markup
+
+from . import Page
+from .context import RenderContext
+
+TABLE = "parts"
+
+
+def prepare_parts(ctx: RenderContext, todo: list[Page], cache, render_many: Callable | None = None) -> int:
+    """Make every part that a page in `todo` joins ready in `ctx`; return how many had to be rendered."""
+    wanted: dict[str, tuple[str, object]] = {}
+    for page in todo:
+        for post in page.blocks:
+            wanted.setdefault(ctx.block_part_key(post), ("block", post))
+        for post in page.entries:
+            wanted.setdefault(ctx.entry_part_key(post), ("entry", post))
+    if not wanted:
+        return 0
+    found = cache.get_html(list(wanted), TABLE)
+    missing = [(key, kind, post) for key, (kind, post) in wanted.items() if key not in found]
+    render = render_many or (lambda fn, jobs: [fn(job) for job in jobs])
+    rendered = render(lambda job: ctx.render_part(job[1], job[2]), missing)
+    fresh = {key: html for (key, _, _), html in zip(missing, rendered)}
+    for key, (kind, post) in wanted.items():
+        html = fresh.get(key)
+        ctx.add_part(kind, post, html if html is not None else Markup(found[key]))
+    if fresh:
+        cache.put_html(fresh, TABLE)
+        _prune(ctx, cache)
+    return len(missing)
+
+
+def _prune(ctx: RenderContext, cache) -> None:
+    """Forget parts no current post has (edited posts, an older post_block.html) once they outnumber the live
+    ones, so the cache does not grow for ever."""
+    live = 2 * len(ctx.site.ordered)
+    if cache.html_count(TABLE) <= 2 * live + 100:
+        return
+    keys = {ctx.block_part_key(p) for p in ctx.site.ordered} | {ctx.entry_part_key(p) for p in ctx.site.ordered}
+    cache.prune_html(keys, TABLE)
