@@ -190,3 +190,26 @@ def test_a_template_named_by_an_expression_counts_as_using_every_template(site, 
     write(site, "templates/extra.html", "<p>two</p>\n")
     result = rebuild(site, tmp_path)
     assert "tags/index.html" in result.stats.staged
+
+
+def test_damaged_parts_in_the_cache_are_rendered_again(site, tmp_path):
+    """A block whose bytes changed in the cache (its checksum no longer matches) is noticed, said once, and
+    rendered again: the shifted pages it is joined into are still a full build's."""
+    import sqlite3
+
+    db = site / ".blog-cache" / "cache.sqlite"
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT key, html FROM parts").fetchall()
+        assert len(rows) == 2 * POSTS
+        for key, data in rows:
+            con.execute("UPDATE parts SET html = ? WHERE key = ?", (data[:-1] + bytes([data[-1] ^ 1]), key))
+    con.close()
+    write(site, "content/new.md", text_of({"title": "New", "date": "2014-12-31 10:00", "tags": []}))
+    warnings = []
+    result = build(BuildOptions(site_dir=site, now=NOW), warn=warnings.append)
+    assert any("damaged" in w and "rebuilding it" in w for w in warnings), warnings
+    assert result.parts_rendered > 2
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
+    run(clean)
+    assert tree(site / "output") == tree(clean / "output")

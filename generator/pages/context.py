@@ -74,6 +74,7 @@ class RenderContext:
         self._feed_entry_keys: dict[str, str] = {}
         self._tag_names: dict[str, tuple[str, ...]] = {}
         self._views: dict[str, PostView] = {}
+        self._frames: dict[tuple[str, ...], str] = {}
 
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:
@@ -83,16 +84,19 @@ class RenderContext:
     def templates_key(self, templates: tuple[str, ...], *parts: Any) -> str:
         """The key of a page rendered from `templates` only (the page's template, and post_block.html or
         archive_item.html when it joins blocks or entries): editing another template leaves it alone."""
-        return make_key(self.data_key, *[self.template_key(name) for name in templates], *parts)
+        frame = self._frames.get(templates)
+        if frame is None:   # once per page kind, not once per page: 30,000 pages on a big blog
+            frame = self._frames[templates] = make_key(self.data_key, *[self.template_key(n) for n in templates])
+        return make_key(frame, *parts)
 
     def block_part_key(self, post: Post) -> str:
         """The key of the post's block as the build cache keeps it (pages/parts.py)."""
-        return make_key(self.data_key, self.template_key(BLOCK_TEMPLATE), "block", self.block_key(post))
+        return self.templates_key((BLOCK_TEMPLATE,), "block", self.block_key(post))
 
     def entry_part_key(self, post: Post) -> str:
         """The key of the post's archive entry in the build cache: the view it is rendered from has what the
         block shows, less the body, so the block's key covers it."""
-        return make_key(self.data_key, self.template_key(ENTRY_TEMPLATE), "entry", self.block_key(post))
+        return self.templates_key((ENTRY_TEMPLATE,), "entry", self.block_key(post))
 
     def data_key_of(self, *parts: Any) -> str:
         """The key of a file no template makes (feeds, the sitemap, redirect maps): a theme edit leaves it."""
