@@ -21,12 +21,15 @@ TABLE = "parts"
 
 def prepare_parts(ctx: RenderContext, todo: list[Page], cache, render_many: Callable | None = None) -> int:
     """Make every part that a page in `todo` joins ready in `ctx`; return how many had to be rendered."""
-    wanted: dict[str, tuple[str, object]] = {}
-    for page in todo:
+    blocks: dict[str, object] = {}
+    entries: dict[str, object] = {}
+    for page in todo:   # by id first: on a first build 100,000 mentions are 20,000 parts
         for post in page.blocks:
-            wanted.setdefault(ctx.block_part_key(post), ("block", post))
+            blocks[post.id] = post
         for post in page.entries:
-            wanted.setdefault(ctx.entry_part_key(post), ("entry", post))
+            entries[post.id] = post
+    wanted: dict[str, tuple[str, object]] = {ctx.block_part_key(p): ("block", p) for p in blocks.values()}
+    wanted.update((ctx.entry_part_key(p), ("entry", p)) for p in entries.values())
     if not wanted:
         return 0
     found = cache.get_html(list(wanted), TABLE)
