@@ -13,6 +13,7 @@ from typing import Callable
 
 from markupsafe import Markup
 
+from ..publish.cache import compress_part
 from . import Page
 from .context import RenderContext
 
@@ -35,13 +36,19 @@ def prepare_parts(ctx: RenderContext, todo: list[Page], cache, render_many: Call
     found = cache.get_html(list(wanted), TABLE)
     missing = [(key, kind, post) for key, (kind, post) in wanted.items() if key not in found]
     render = render_many or (lambda fn, jobs: [fn(job) for job in jobs])
-    rendered = render(lambda job: ctx.render_part(job[1], job[2]), missing)
-    fresh = {key: html for (key, _, _), html in zip(missing, rendered)}
+
+    def render_one(job):
+        # Compressed for the cache where it is rendered (a worker, on a first build): not one by one after.
+        html = ctx.render_part(job[1], job[2])
+        return html, compress_part(html)
+
+    rendered = render(render_one, missing)
+    fresh = {key: html for (key, _, _), (html, _) in zip(missing, rendered)}
     for key, (kind, post) in wanted.items():
         html = fresh.get(key)
         ctx.add_part(kind, post, html if html is not None else Markup(found[key]))
     if fresh:
-        cache.put_html(fresh, TABLE)
+        cache.put_html({key: data for (key, _, _), (_, data) in zip(missing, rendered)}, TABLE)
         _prune(ctx, cache)
     return len(missing)
 

@@ -227,8 +227,8 @@ class BuildCache:
     @_survives_damage(lambda: None)
     def put_html(self, items: dict[str, str], table: str = "html") -> None:
         self.db.execute("BEGIN")
-        if table == "parts":
-            rows = ((k, zlib.compress(html.encode(), 1)) for k, html in items.items())
+        if table == "parts":   # compressed by the caller where it already has the bytes (pages/parts.py)
+            rows = ((k, html if isinstance(html, bytes) else compress_part(html)) for k, html in items.items())
             rows = ((k, data, _checksum(data)) for k, data in rows)
         else:
             rows = ((k, html, _checksum(html.encode())) for k, html in items.items())
@@ -261,6 +261,11 @@ class BuildCache:
 
     def close(self) -> None:
         self.db.close()
+
+
+def compress_part(html: str) -> bytes:
+    """How a part is stored: zlib's fastest level."""
+    return zlib.compress(html.encode(), 1)
 
 
 def _table(name: str) -> str:
