@@ -13,12 +13,13 @@ from . import __version__
 from .publish.cache import CACHE_DIR, BuildCache
 from .config import load_config
 from .content.loader import load_content, read_body
-from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
+from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, post_id_prefix, render_all, to_html
 from .publish.keys import make_key
-from .content.model import Site, build_site, is_published
+from .content.model import Post, Site, build_site, is_published, tag_fold_warnings
 from .parallel import fork_map, in_background
 from .pages import Page
 from .pages.archives import date_pages, tag_index_page, tag_pages
+from .pages.comment_form import CommentForms
 from .pages.comments import comment_pages
 from .pages.context import RenderContext
 from .pages.feeds import post_feeds
@@ -26,6 +27,8 @@ from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
 from .pages.parts import prepare_parts
 from .pages.posts import post_pages
+from .pages.standalone import standalone_pages
+from .content.pages import load_pages, nav_entries
 from .pages.site_files import copied_file_keys, copied_files, not_found_page, sitemap_page, sitemap_urls
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
@@ -38,7 +41,8 @@ BACKGROUND_RELATED = 1000
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, post_feeds,
-              comment_pages, not_found_page, legacy_pages)   # legacy_pages: old URL shapes, where no other page is
+              comment_pages, standalone_pages, not_found_page,
+              legacy_pages)   # legacy_pages: old URL shapes, where no other page is
 
 
 @dataclass
@@ -86,28 +90,36 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         try:
             with timer.stage("read"):
                 content = load_content(site_dir, config.tz, cache, warn)
+                standalone = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
+                nav = nav_entries(standalone)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
                 _warn_orphan_comments(content, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
-                global_key = make_key(data_key, fingerprint(dirs))
-                shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
+                # The header navigation is on every page made from templates.
+                global_key = make_key(data_key, fingerprint(dirs), repr(nav))
+                forms = CommentForms.for_site(site_dir, config.comments, now)
+                shown, inputs = _inputs(global_key, content, standalone, now, options, site_dir, config, forms)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
-                                  future=options.future, drafts=options.drafts)
+                                  future=options.future, drafts=options.drafts, pages=standalone)
+                for line in tag_fold_warnings(site):
+                    warn(line)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = _render_bodies(site_dir, site, content, cache, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
-                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
-                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key,
-                                    template_fingerprints(env, dirs))
+                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates", nav)
+                # Pages made from templates are keyed by the templates they use (render/theme.py), not all.
+                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, comment_forms=forms,
+                                    template_key=template_fingerprints(env, dirs),
+                                    shared_key=make_key(data_key, repr(nav)))
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
                 try:
@@ -152,20 +164,21 @@ def _progress(factory, label: str, total: int):
 
 def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progress=None):
     """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by body hash."""
-    wanted: dict[str, tuple] = {}
+    wanted: dict[str, tuple] = {}   # key -> (record, untrusted, id prefix)
     for post in site.ordered:
-        wanted[html_key(post.body_hash)] = (post, False)
+        prefix = post_id_prefix(post.id)
+        wanted[html_key(post.body_hash, prefix)] = (post, False, prefix)
     for comments in site.comments.values():
         for comment in comments:
-            wanted[html_key(comment.body_hash)] = (comment, True)
+            wanted[html_key(comment.body_hash)] = (comment, True, "")
     have = cache.html_keys()
     jobs = []
-    for key, (record, untrusted) in wanted.items():
+    for key, (record, untrusted, prefix) in wanted.items():
         if key not in have:
             body = content.bodies.get(record.body_hash)
             if body is None:
                 body = read_body(site_dir, record)
-            jobs.append((key, body, record.body_format, untrusted))
+            jobs.append((key, body, record.body_format, untrusted, prefix))
     with _progress(progress, "markdown", len(jobs)) as step:
         fresh = render_all(jobs, step)
     if fresh:
@@ -174,14 +187,16 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progr
         cache.prune_html(set(wanted))
     memo: dict[str, str] = dict(fresh)
 
-    def body_html(body_hash: str) -> str:
-        key = html_key(body_hash)
+    def body_html(record) -> str:
+        """A post's or a comment's HTML (a post's ids carry its own prefix)."""
+        untrusted = record.__class__ is not Post
+        key = html_key(record.body_hash, "" if untrusted else post_id_prefix(record.id))
         html = memo.get(key)
         if html is None:
             html = cache.get_html([key]).get(key)
             if html is None:   # lost from a damaged cache after html_keys() was read: render it again
-                record, untrusted = wanted[key]   # its source was dropped after rendering: read it again
-                html = to_html(read_body(site_dir, record), record.body_format, untrusted)
+                record, untrusted, prefix = wanted[key]   # its source was dropped after rendering: read it again
+                html = to_html(read_body(site_dir, record), record.body_format, untrusted, prefix)
             memo[key] = html
         return html
 
@@ -233,7 +248,8 @@ def _related_blob(cached) -> bool:
     return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
-def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site_dir: Path, config):
+def _inputs(global_key: str, content, standalone, now: datetime, options: BuildOptions, site_dir: Path, config,
+            forms: CommentForms | None = None):
     """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
     the build has nothing to do. Cheap: no rendering, no model beyond the records."""
     shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
@@ -241,8 +257,11 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
     parts = [p.id + "\0" + p.source_hash for p in shown]
     parts += [c.id + "\0" + c.source_hash for c in content.comments
               if c.post_id in ids and (options.future or c.date <= now)]
+    parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
+    if forms is not None:
+        parts += forms.inputs(shown)
     return len(shown), make_key(global_key, parts)
 
 

@@ -8,6 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
+from . import __version__
 from .errors import BlogError, UsageError
 
 EXIT_USAGE = 2
@@ -28,6 +29,17 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _port(value: str) -> int:
+    """A TCP port, 1 to 65535; else a usage error of one line (exit status 2), checked before anything is built."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port {value}: not a port; use a number from 1 to 65535, such as 8000")
+    return port
+
+
 def cmd_build(args) -> int:
     from .build import BuildOptions, build
     from .config import load_config
@@ -45,6 +57,7 @@ def cmd_build(args) -> int:
                            drafts=args.drafts, lock_timeout=args.wait,
                            progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
+    _warn_local_base_url(args.site, warn)
     if args.timings:
         print("Stage times:")
         for stage, seconds in result.timings.items():
@@ -55,6 +68,23 @@ def cmd_build(args) -> int:
               f"{s.removed} removed in {result.elapsed:.1f} s ({len(s.rendered)} pages, "
               f"{result.parts_rendered} post blocks and entries rendered)")
     return 0
+
+
+def _warn_local_base_url(site: Path, warn) -> None:
+    """Feeds and the sitemap carry absolute links: a base_url written as a local address in config.yaml (as
+    `blog init` and an import without one write it) publishes links no reader can follow. The built-in
+    default is left quiet: it is for trying things out."""
+    from urllib.parse import urlsplit
+    import yaml
+    from .config import CONFIG_NAME
+    try:
+        written = (yaml.safe_load((site / CONFIG_NAME).read_text(encoding="utf-8")) or {}).get("base_url")
+    except (OSError, yaml.YAMLError, AttributeError, UnicodeDecodeError):
+        return                     # the build itself has already said what is wrong with config.yaml
+    host = urlsplit(str(written or "")).hostname or ""
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        warn(f"{site / CONFIG_NAME}: base_url is {written}, so the feeds and the sitemap link to this machine; "
+             f"set base_url to the address the blog is published at")
 
 
 def terminal_progress():
@@ -79,8 +109,18 @@ def cmd_init(args) -> int:
 
 def cmd_new(args) -> int:
     from .scaffold import new_post
-    path = new_post(args.site, args.title, args.path, args.tags)
-    print(f"wrote {path}")
+    path = new_post(args.site, args.title, args.path, args.tags, publish=args.publish)
+    if args.publish:
+        print(f"wrote {path}")
+    else:
+        print(f"wrote {path} (a draft: remove its 'draft: true' line to publish it)")
+    return 0
+
+
+def cmd_drafts(args) -> int:
+    from .drafts import find_drafts
+    for draft in find_drafts(args.site):
+        print(f"{draft.date:%Y-%m-%d %H:%M}  {draft.source}  {draft.title}")
     return 0
 
 
@@ -89,6 +129,7 @@ def cmd_serve(args) -> int:
     from .config import load_config
     from .serve.devserver import serve
 
+    port = _port(args.port)
     site = args.site.resolve()
     output = (args.output or site / "output").resolve()
     # Same as `blog build` unless asked: output/ is what cron publishes, so drafts never land there unbidden.
@@ -99,10 +140,13 @@ def cmd_serve(args) -> int:
 
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
-    return serve(output, host=args.host, port=args.port, build=rebuild, watch_paths=watch, base_path=base_path)
+    return serve(output, host=args.host, port=port, build=rebuild, watch_paths=watch, base_path=base_path)
 
 
 def cmd_comments(args) -> int:
+    if args.action == "serve":
+        from .serve.comment_server import serve_comments
+        return serve_comments(args.site, args.host, args.port, args.threads)
     from .moderation import run
     return run(args)
 
@@ -120,6 +164,7 @@ def cmd_check_urls(args) -> int:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="blog", description="A static blog generator for large, old blogs.")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    parser.add_argument("--version", action="version", version=f"blog {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="create a new site folder", description="Create a new site: config.yaml, "
@@ -127,13 +172,20 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path, help="the folder for the new site")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("new", help="write a new post file", description="Write a new post with front matter "
-                       "and the current time. Never overwrites a file.")
+    p = sub.add_parser("new", help="write a new post file (a draft)", description="Write a new post with front "
+                       "matter and the current time, marked 'draft: true' so a build does not publish it before "
+                       "it is finished (unless --publish). Never overwrites a file.")
     p.add_argument("title", help="the post's title")
     p.add_argument("--path", default="", help="its category path, e.g. openstack/havana (default: top level)")
     p.add_argument("--tags", default="", help='space-separated tags, e.g. "openstack nova"')
+    p.add_argument("--publish", action="store_true", help="not a draft: the next build publishes it")
     p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("drafts", help="list the drafts", description="List every post marked "
+                       "'draft: true', newest first: its date, file and title.")
+    p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    p.set_defaults(func=cmd_drafts)
 
     p = sub.add_parser("build", help="build the site into output/",
                        description="Build the site into output/, rewriting only files whose bytes change. "
@@ -155,7 +207,7 @@ def make_parser() -> argparse.ArgumentParser:
                        "on every save and reload the browser.")
     p.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
     p.add_argument("--output", type=Path, default=None, help="where to write (default: SITE/output)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", default="8000", help="port to listen on, 1-65535 (default 8000)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--watch", action="store_true", help="rebuild on changes and reload the browser")
     p.add_argument("--future", action="store_true", help="include posts dated in the future")
@@ -184,6 +236,28 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--file", type=Path, help="read the comment's text from this file")
     c.add_argument("--approve", action="store_true", help="publish it now instead of queueing it")
     c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    c = actions.add_parser(
+        "serve", help="take readers' comments from the form under each post (a WSGI server)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Take comments from the form under each post (comments.form_url in config.yaml) and queue "
+        "them in comments-pending/ for 'blog comments approve'. Nothing is published until approved, and the "
+        "site is never built by this command.\n\n"
+        "It is a WSGI application on waitress, a production WSGI server, meant to sit behind your web server "
+        "on the form's one path. It answers POST there, GET there as a health check, nothing else. nginx:\n\n"
+        "  location = /comment {\n"
+        "      proxy_pass http://127.0.0.1:8081;\n"
+        "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "      client_max_body_size 64k;\n  }\n\n"
+        "Apache (mod_proxy): ProxyPass \"/comment\" \"http://127.0.0.1:8081/comment\"\n\n"
+        "Set comments.trusted_proxies: [127.0.0.1] so X-Forwarded-For is believed from the proxy. Under "
+        "gunicorn the same application is:\n\n"
+        "  gunicorn -w 2 -b 127.0.0.1:8081 'generator.serve.comment_server:make_app(\"/srv/blog\")'\n\n"
+        "Limits (honeypot, form token, links, sizes, rate limits, queue size) and the email to the blogger "
+        "are set under comments: in config.yaml; see the README, \"Taking comments from readers\".")
+    c.add_argument("--site", type=_site_dir, default=Path("."), help="the site folder (default: here)")
+    c.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
+    c.add_argument("--port", type=int, default=8081, help="port to listen on (default 8081)")
+    c.add_argument("--threads", type=int, default=4, help="requests handled at once (default 4)")
     p.set_defaults(func=cmd_comments)
 
     p = sub.add_parser("import", help="import another blog's files",

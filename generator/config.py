@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .comment_settings import RECEIVER_ONLY, CommentSettings, comment_settings
 from .errors import BlogError
 
 CONFIG_NAME = "config.yaml"
@@ -38,6 +39,8 @@ class Config:
     date_format: str = "%a, %d %b %Y"
     time_format: str = "%H:%M"
     pyblosxom_urls: bool = False
+    comments: CommentSettings = field(default_factory=CommentSettings)
+    theme_settings: dict = field(default_factory=dict)   # the theme's own keys, handed to templates untouched
 
     @property
     def tz(self) -> ZoneInfo:
@@ -53,7 +56,11 @@ class Config:
         return self.base_url.rstrip("/") + url
 
     def fingerprint(self) -> str:
-        data = json.dumps(asdict(self), sort_keys=True, default=list)
+        settings = asdict(self)
+        settings["comments"] = {k: v for k, v in settings["comments"].items() if k not in RECEIVER_ONLY}
+        # str for what YAML can hold but JSON cannot (a date in theme_settings); sets and tuples as lists.
+        data = json.dumps(settings, sort_keys=True,
+                          default=lambda v: sorted(v) if isinstance(v, (set, frozenset)) else str(v))
         return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
@@ -98,10 +105,16 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
     for key, value in raw.items():
         if key == "related":
             values["related"] = _related(value, path)
+        elif key == "comments":
+            values["comments"] = comment_settings(value, path)
+        elif key == "theme_settings":
+            if value is not None and not isinstance(value, dict):
+                raise BlogError("'theme_settings' must be a mapping of the theme's own keys to values", path)
+            values["theme_settings"] = value or {}
         elif key in _TYPES:
             values[key] = _check(value, _TYPES[key], key, path)
         else:
-            known = ", ".join(sorted([*_TYPES, "related"]))
+            known = ", ".join(sorted([*_TYPES, "related", "comments", "theme_settings"]))
             raise BlogError(f"unknown config key '{key}'; the keys are: {known}", path)
     config = Config(**values)
     try:

@@ -31,7 +31,8 @@ py["datadir"] = "{OLD_SERVER_DATADIR}"
 py["comment_dir"] = os.path.join(py["datadir"], "comments")
 py["num_entries"] = 3
 py["load_plugins"] = ["Pyblosxom.plugins.comments",
-                      "Pyblosxom.plugins.tags"]
+                      "Pyblosxom.plugins.tags", "Pyblosxom.plugins.pyfilenamemtime",
+                      "Pyblosxom.plugins.paginate"]
 py["renderer"] = some_function()
 '''
 
@@ -96,7 +97,6 @@ def build_old_blog(base: Path) -> OldBlog:
     e("top.txt", "At the top\n<p>root entry</p>\n", datetime(2011, 6, 1, 9, 0, tzinfo=SYDNEY))
     e(".hidden/secret.txt", "Secret\n<p>not an entry</p>\n", WINTER)
     e(".sneaky.txt", "Sneaky\n<p>an entry to PyBlosxom, ignored by the new site</p>\n", WINTER)
-    e("static/about.txt", "About\n<p>content/static/ is for static files in the new site</p>\n", WINTER)
     (base / "elsewhere").mkdir()
     write_entry(base / "elsewhere", "linked.txt", "Linked\n<p>x</p>\n", WINTER)
     (datadir / "linked").symlink_to(base / "elsewhere")

@@ -28,12 +28,13 @@ def test_init_new_build(tmp_path):
     assert (site / "config.yaml").is_file()
     assert front_matter(site / "content/diary/hello-world.md")["title"] == "Hello, world"
 
-    result = run_blog(site, "new", "Nova conductor", "--path", "openstack/havana", "--tags", "openstack nova")
+    result = run_blog(site, "new", "Nova conductor", "--path", "openstack/havana", "--tags", "openstack nova",
+                      "--publish")
     assert result.returncode == 0, result.stderr
     post = site / "content/openstack/havana/nova-conductor.md"
     assert str(post.relative_to(site)) in result.stdout
     meta = front_matter(post)
-    assert meta["title"] == "Nova conductor" and meta["tags"] == ["openstack", "nova"]
+    assert meta["title"] == "Nova conductor" and meta["tags"] == ["openstack", "nova"] and "draft" not in meta
     assert len(str(meta["date"])) == len("2014-02-24 17:04")
 
     # From another folder, with --site and --output.
@@ -78,7 +79,7 @@ def test_init_refuses_an_existing_site(tmp_path):
     assert (tmp_path / "config.yaml").read_text() == "title: Mine\n"
 
 
-@pytest.mark.parametrize("command", ["init", "new", "build", "serve"])
+@pytest.mark.parametrize("command", ["init", "new", "build", "serve", "drafts"])
 def test_every_command_has_help(tmp_path, command):
     result = run_blog(tmp_path, command, "--help")
     assert result.returncode == 0

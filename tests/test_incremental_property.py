@@ -40,6 +40,11 @@ CONFIG_CHANGES = [
     ("posts_per_page", 2), ("posts_per_page", 3), ("title", "Blog One"), ("title", "Blog Two"),
     ("related", {"count": 1}), ("related", {"count": 3}), ("related", {"count": 2, "ignore_tags": ["nova"]}),
     ("timezone", "UTC"), ("timezone", "Australia/Sydney"), ("timezone", "America/New_York"),
+    # The comment form: on every post, closing with the clock (NOWS cross 100 days after most DATES), off.
+    ("comments", {"form_url": "https://example.org/blog/comment", "close_after_days": 100}),
+    ("comments", {"form_url": "https://example.org/blog/comment", "honeypot": "pager"}),
+    ("comments", {"form_url": "https://example.org/blog/comment", "rate_global": "9/minute"}),
+    ("comments", {}),
 ]
 # Site overrides in templates/: a changed copy of a theme template, or none. Pages are keyed by the templates
 # they use, each with the templates it includes or extends: extra.html (only in the site's templates/) is used
@@ -54,6 +59,11 @@ TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html
                     ("pagination.html", None), ("tags.html", None), ("archive_item.html", None),
                     ("listing.html", None), ("post.html", None)]
 COMMENT_BODIES = ["Nice post.\n", "I *disagree*.\n"]
+# Standalone pages: a file, a folder index, and one deeper; in the navigation or not, drafts or not.
+PAGE_FILES = ["about.md", "projects/index.md", "projects/old/notes.md"]
+PAGE_TITLES = ["About", "Projects", "Zeta & Eta"]
+PAGE_NAVS = [None, 1, 5, 10]
+PAGE_BODIES = ["Page one.\n", "Page two.\n", "## Contact\n\nBy *mail*[^1].\n\n[^1]: Slowly.\n"]
 
 index = st.integers(min_value=0, max_value=1000)
 
@@ -106,7 +116,7 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
 
     def write_post(self, rel: str):
         fields = self.posts[rel]
-        extra = {k: fields[k] for k in ("summary", "draft") if fields.get(k)}
+        extra = {k: fields[k] for k in ("summary", "draft", "comments") if fields.get(k)}
         path = self.site / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(post(fields["title"], fields["date"], fields["body"], tags=fields["tags"], **extra),
@@ -147,6 +157,10 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
     @rule(n=index, date=st.sampled_from(DATES))
     def edit_date(self, n, date):
         self.set_field(n, "date", date)
+
+    @rule(n=index, closed=st.booleans())
+    def close_comments(self, n, closed):
+        self.set_field(n, "comments", "closed" if closed else "")
 
     @rule(n=index, draft=st.booleans())
     def set_draft(self, n, draft):
@@ -249,6 +263,19 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         else:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
+
+    @rule(name=st.sampled_from(PAGE_FILES), title=st.sampled_from(PAGE_TITLES), nav=st.sampled_from(PAGE_NAVS),
+          body=st.sampled_from(PAGE_BODIES), draft=st.booleans())
+    def write_page(self, name, title, nav, body, draft):
+        """Adds the page, or edits it if it is there: its title, place in the navigation, body or draft flag."""
+        meta = {"title": title, **({"nav": nav} if nav is not None else {}), **({"draft": True} if draft else {})}
+        path = self.site / "content" / "pages" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + body, encoding="utf-8")
+
+    @rule(name=st.sampled_from(PAGE_FILES))
+    def remove_page(self, name):
+        (self.site / "content" / "pages" / name).unlink(missing_ok=True)
 
     # -- the property -------------------------------------------------------------------------------------
     def build_into(self, site: Path, output: Path):

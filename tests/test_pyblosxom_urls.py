@@ -39,6 +39,7 @@ ENTRIES = {
     "top": ("At the top", "2011-06-01 09:00", []),
 }
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+OTHER_FILES = {"/images/logo.png": b"\x89PNG"}      # served by filekicker at its path: copied, same bytes
 NEWEST_FIRST = sorted(ENTRIES, key=lambda i: ENTRIES[i][1], reverse=True)
 
 
@@ -190,6 +191,8 @@ def check_landing(old: str, landing: Landing) -> None:
         else:
             assert landing.path == f"/blog/tags/{tag.replace(' ', '-')}/"
             assert listed(landing) == tagged
+    elif old in OTHER_FILES:                                             # a file beside the entries
+        assert landing.path == "/blog" + old and landing.body == OTHER_FILES[old]
     else:
         raise AssertionError(f"{old}: a URL shape this test does not know")
 

@@ -14,6 +14,7 @@ from ..errors import BlogError
 from .model import Comment, Post
 from .frontmatter import split
 from ..parallel import fork_map
+from .pages import PAGES_DIR   # standalone pages (About, ...): content/pages.py reads them, not this
 from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"
@@ -27,7 +28,7 @@ class Content:
     bodies: dict[str, str] = field(default_factory=dict)  # body_hash -> source, for files read this run
 
 
-def _walk(content_dir: str):
+def walk_content(content_dir: str):
     """Yield (rel path, stat) of every file, skipping dot-files and dot-folders, in sorted order.
     Plain strings and scandir: this runs over every file on every build, so it must cost little more than stat."""
     stack = [""]
@@ -52,10 +53,10 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
     old = cache.load_records()
     found = []   # (rel, stat, is a comment, the record if the cache has it)
-    static_prefix = STATIC_DIR + "/"
-    for rel, st in _walk(str(content_dir)):
-        if rel.startswith(static_prefix):
-            continue   # copied as they are, by pages/site_files.py
+    static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
+    for rel, st in walk_content(str(content_dir)):
+        if rel.startswith(static_prefix) or rel.startswith(pages_prefix):
+            continue   # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py)
         folder, _, name = rel.rpartition("/")
         in_comments = folder.endswith(COMMENTS_SUFFIX)
         suffix = os.path.splitext(name)[1]

@@ -71,6 +71,7 @@ class Tag:
     slug: str
     name: str
     posts: list[Post] = field(default_factory=list)   # newest first
+    spellings: tuple[str, ...] = ()                     # every way posts write it, when more than one
 
     @property
     def url(self) -> str:
@@ -93,6 +94,7 @@ class Site:
     days: dict[tuple[int, int, int], list[Post]]
     comments: dict[str, list[Comment]]           # by post id, oldest first
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pages: list = field(default_factory=list)    # standalone pages (content/pages.py), drafts filtered
 
     def comments_of(self, post: Post) -> list[Comment]:
         return self.comments.get(post.id, [])
@@ -114,7 +116,7 @@ def _group(posts, key):
 
 
 def build_site(config: Config, posts: list[Post], comments: list[Comment], *, now: datetime,
-               future: bool = False, drafts: bool = False) -> Site:
+               future: bool = False, drafts: bool = False, pages: list | tuple = ()) -> Site:
     """Filter to what is published at `now`, then index it. Comments of unpublished posts are dropped."""
     published = [p for p in posts if is_published(p, now, future, drafts)]
     published.sort(key=newest_first)
@@ -132,7 +134,8 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
             spellings[slug][name] += 1
             tag_posts[slug].append(post)
     # The most used spelling names the tag; ties go to the first in sort order, so output is stable.
-    tags = {slug: Tag(slug, min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0], tag_posts[slug])
+    tags = {slug: Tag(slug, min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0], tag_posts[slug],
+                      tuple(sorted(spellings[slug])) if len(spellings[slug]) > 1 else ())
             for slug in sorted(tag_posts)}
 
     by_post: dict[str, list[Comment]] = defaultdict(list)
@@ -144,7 +147,25 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
 
     return Site(config=config, posts=by_id, ordered=published, categories=dict(categories), tags=tags,
                 days=_group(published, lambda p: (p.date.year, p.date.month, p.date.day)),
-                comments=dict(by_post))
+                comments=dict(by_post), pages=[p for p in pages if drafts or not p.draft])
+
+
+def tag_fold_warnings(site: Site) -> list[str]:
+    """One line per tag that posts spell in more than one way (`OpenStack`, `openstack`), naming a post that uses
+    each spelling (the oldest), so the blogger can see the fold and make them alike."""
+    lines = []
+    for tag in site.tags.values():
+        if not tag.spellings:
+            continue
+        users: dict[str, Post] = {}
+        for post in tag.posts:   # newest first: the last one seen is the oldest
+            for name, slug in zip(post.tags, post.tag_slugs):
+                if slug == tag.slug:
+                    users[name] = post
+        named = ", ".join(f"'{name}' ({users[name].source})" for name in tag.spellings)
+        lines.append(f"warning: tags {named} are one tag, {tag.url}, shown as '{tag.name}'; "
+                     "write them alike to silence this")
+    return lines
 
 
 def is_published(post: Post, now: datetime, future: bool = False, drafts: bool = False) -> bool:

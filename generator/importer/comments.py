@@ -6,6 +6,7 @@ The plugin's own glob `<slug>-*.cmt` also caught a sibling `<slug>-more` entry's
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -51,10 +52,12 @@ def read_comments(comment_dir: Path, entries: dict[str, dict[str, OldEntry]], *,
 def _read_file(path: Path, slugs: dict[str, OldEntry], category: str, *, tz, ext, draft_ext, report):
     name = path.name
     if name == f"LATEST.{ext}":
-        report.skip(path, "the comments plugin's note of the latest comment (a pickle), not a comment")
+        report.skip(path, "the comments plugin's note of the latest comment (a pickle), not a comment",
+                    kind="not a comment (LATEST.cmt)")
         return []
     if name.endswith(f".{ext}.compacted"):
-        report.skip(path, "left over from compacting comments: its comments are in the -all file")
+        report.skip(path, "left over from compacting comments: its comments are in the -all file",
+                    kind="left over from compacting comments")
         return []
     stem, _, suffix = name.rpartition(".")
     known = suffix in (ext, draft_ext) and stem
@@ -63,24 +66,27 @@ def _read_file(path: Path, slugs: dict[str, OldEntry], category: str, *, tz, ext
         items = _parse(path)
     except ValueError as e:
         report.skip(path, f"unreadable comment file ({e}); its comments are not imported" if known
-                    else f"not a comment file ({e})")
+                    else f"not a comment file ({e})", kind="unreadable comment file" if known else "not a comment file")
         return []
     entry, name_epoch = _owner(stem, slugs)
     if entry is None:
         slug = _meant_slug(stem or name)
         where = f"{category}/{slug}" if category else slug
-        report.skip(path, f"comment on '{where}', but there is no such entry")
+        report.skip(path, f"comment on '{where}', but there is no such entry", kind="comment on no entry")
         return []
     comments = []
     for number, item in enumerate(items, 1):
         date = _date(item.get("pubDate", ""), tz) or _date(name_epoch, tz)
         if date is None:
-            report.skip(path, f"comment {number} has no usable pubDate, so no date: not imported")
+            report.skip(path, f"comment {number} has no usable pubDate, so no date: not imported",
+                        kind="comment without a date")
             continue
         comments.append(OldComment(
             source=path, entry=entry, epoch=date.timestamp(), date=date.replace(microsecond=0),
-            author=" ".join(item.get("author", "").split()) or "Anonymous", url=item.get("link", "").strip(),
-            email=item.get("email", "").strip(), body=item.get("description", ""), pending=pending))
+            # author, link and email were HTML to the plugin ('Tom &amp; Jerry' showed as 'Tom & Jerry'); ours
+            # are text, escaped where shown.
+            author=" ".join(html.unescape(item.get("author", "")).split()) or "Anonymous",
+            url=html.unescape(item.get("link", "")).strip(), email=html.unescape(item.get("email", "")).strip(), body=item.get("description", ""), pending=pending))
     return comments
 
 

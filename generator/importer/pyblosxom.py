@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from ..config import Config
 from ..errors import BlogError
 from .comments import OldComment, read_comments
-from .dates import EntryDates, zone
+from .dates import EntryDates, plugin_names, read_dates_file, zone
 from .entries import OldEntry, find_entry_files, read_entry
 from .pyconfig import read_config_py
+from .renames import redirect_page, rename_unbuildable
 from .report import ImportReport
+from .settings import base_url as _base_url, date_notices as _date_notices, keep_feed_ids as _keep_feed_ids, \
+    note_settings as _note_settings
+from .trial import trial_build
 from .urls import categories_of, old_urls
 from .writer import Writer, document, dump_yaml
 
@@ -24,7 +29,8 @@ OLD_URLS = "old-urls.txt"
 
 def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | None = None,
                      timezone: str | None = None, comments_dir: Path | None = None, dry_run: bool = False,
-                     merge: bool = False, tags_separator: str = ",", out=print) -> ImportReport:
+                     merge: bool = False, tags_separator: str = ",", base_url: str | None = None,
+                     dates_from: Path | None = None, trial: bool = True, out=print) -> ImportReport:
     old, new = Path(old_datadir), Path(new_site)
     _check_folders(old, new, merge)
     report = ImportReport(dry_run=dry_run)
@@ -33,16 +39,15 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
     tz, tz_name = zone(timezone)
     if tz_name is None:
         report.warn(old, "this machine's time zone has no name, so config.yaml gets none and pages show UTC "
-                         "times: import again with --timezone, such as Australia/Sydney")
+                         "times: import again with --timezone, such as Australia/Sydney", kind="no time zone name")
+    base_url = _base_url(base_url, config, config_py, report)
+    _note_settings(config, config_py, report)
     if tags_separator == ",":               # the default: config.py may say otherwise
         tags_separator = str(config.get("tags_separator", ","))
     comment_dir = _comment_dir(old, comments_dir, config)
-    if config.get("paginate_count_from", 0) not in (0, None):
-        report.warn(config_py, "paginate_count_from is not 0: the new site sends index_pageN.html to page N+1, "
-                               "as when counting from 0, so old page links land one page off")
-
-    entries = _read_entries(old, comment_dir, config, EntryDates(old, tz, config.get("datadir"), report.warn),
-                            tags_separator, report)
+    given = read_dates_file(dates_from, old, tz) if dates_from else None
+    dates = EntryDates(old, tz, config, report.warn, given)
+    entries, others = _read_entries(old, comment_dir, config, dates, tags_separator, report)
     by_category: dict[str, dict[str, OldEntry]] = {}
     for entry in entries:
         by_category.setdefault(entry.category, {})[entry.slug] = entry
@@ -52,13 +57,25 @@ def import_pyblosxom(old_datadir: Path, new_site: Path, *, config_py: Path | Non
         comments = read_comments(comment_dir, by_category, tz=tz, ext=comment_ext,
                                  draft_ext=str(config.get("comment_draft_ext", comment_ext)), report=report)
 
+    for entry in entries:
+        _keep_feed_ids(entry, base_url)              # from the old names, before any rename
+    redirects = rename_unbuildable(entries, report)
+
     writer = Writer(new, dry_run=dry_run, out=out, report=report)
-    _write_config_yaml(writer, config, config_py, tz_name, out)
-    report.entries = sum(writer.create(f"content/{e.id}.md", _post(e)) for e in entries)
+    _write_config_yaml(writer, config, config_py, tz_name, base_url, out)
+    report.entries = sum(writer.create(f"content/{e.id}.md", _post(e))
+                         for e in entries)
     report.categories = len({c for e in entries for c in categories_of(e)})
     report.tags = len({t for e in entries for t in e.tags})
     _write_comments(writer, comments, report)
-    _write_old_urls(writer, new / OLD_URLS, old_urls(entries, config))
+    copied = _copy_files(writer, old, others, report)
+    for old_url, target in sorted(redirects.items()):
+        writer.create(f"content/static{old_url}", redirect_page(target, base_url or Config.base_url))
+    _write_old_urls(writer, new / OLD_URLS, sorted(old_urls(entries, config) + copied + list(redirects)))
+    report.date_sources = dict(Counter(e.date_source for e in entries))
+    _date_notices(dates, report)
+    if trial and not dry_run:
+        trial_build(new, report)
     out(report.summary())
     return report
 
@@ -95,7 +112,7 @@ def _read_config(path: Path | None, report: ImportReport) -> dict:
         raise BlogError("no such file: give the old blog's config.py", path)
     config, notes = read_config_py(path)
     for note in notes:
-        report.warn(path, note)
+        report.note(path, note, kind="config.py: a line not read")
     return config
 
 
@@ -117,24 +134,38 @@ def _comment_dir(old: Path, given: Path | None, config: dict) -> Path:
 
 
 def _read_entries(old: Path, comment_dir: Path, config: dict, dates: EntryDates, tags_separator: str,
-                  report: ImportReport) -> list[OldEntry]:
+                  report: ImportReport) -> tuple[list[OldEntry], list[Path]]:
     entries: dict[str, OldEntry] = {}
-    for path in find_entry_files(old, skip_dirs={comment_dir.resolve()}, ignore_directories=config.get("ignore_directories"),
-                                 report=report):
-        relpath = path.relative_to(old).as_posix()
-        entry = read_entry(path, old, when=dates.of(path, relpath), config=config,
-                           tags_separator=tags_separator, report=report)
+    found, others = find_entry_files(old, skip_dirs={comment_dir.resolve()},
+                                     ignore_directories=config.get("ignore_directories"), report=report)
+    for path in found:
+        entry = read_entry(path, old, dates=dates, config=config, tags_separator=tags_separator, report=report)
         if entry is None:
             continue
-        if entry.slug.startswith(".") or entry.id.split("/")[0] == "static":
-            report.skip(path, "the new site ignores dot-files and keeps static files in content/static/: "
-                              "rename it in a copy of the old blog and import again")
+        if entry.slug.startswith("."):
+            report.skip(path, "the new site ignores dot-files: rename it in a copy of the old blog and import "
+                              "again", kind="a dot-file entry")
             continue
         if entry.id in entries:
-            report.skip(path, f"same name as {entries[entry.id].source.name}, which is imported instead")
+            report.skip(path, f"same name as {entries[entry.id].source.name}, which is imported instead",
+                        kind="two entries of one name")
             continue
         entries[entry.id] = entry
-    return list(entries.values())
+    return list(entries.values()), others
+
+
+def _copy_files(writer: Writer, old: Path, others: list[Path], report: ImportReport) -> list[str]:
+    """Files beside the entries (images, PDFs, source code) that filekicker and the like served at their
+    path: copied to content/static/, which the site publishes at the same path. Returns their URLs."""
+    urls = []
+    for path in others:
+        rel = path.relative_to(old).as_posix()
+        if rel == ".mtimes.yaml" or path.suffix in (".cmt", ".pyc") or rel.endswith(".compacted"):
+            continue
+        if writer.create(f"content/static/{rel}", path.read_bytes()):
+            report.files_copied += 1
+            urls.append("/" + rel)
+    return urls
 
 
 def _post(entry: OldEntry) -> str:
@@ -170,7 +201,8 @@ def _write_comments(writer: Writer, comments: list[OldComment], report: ImportRe
                 report.comments += 1
 
 
-def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_name: str | None, out) -> None:
+def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_name: str | None,
+                       base_url: str | None, out) -> None:
     if (writer.site / "config.yaml").exists():
         out(f"{writer.site / 'config.yaml'} exists: left as it is")
         return
@@ -178,9 +210,8 @@ def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_
     for ours, theirs in (("title", "blog_title"), ("tagline", "blog_description"), ("author", "blog_author")):
         if config.get(theirs):
             settings[ours] = str(config[theirs])
-    base_url = str(config.get("base_url", ""))
-    if base_url.startswith(("http://", "https://")):
-        settings["base_url"] = base_url
+    # Without one, a local address written out, so that every `blog build` warns until it is set.
+    settings["base_url"] = base_url or Config.base_url
     if tz_name:
         settings["timezone"] = tz_name
     num_entries = config.get("num_entries")
@@ -193,6 +224,6 @@ def _write_config_yaml(writer: Writer, config: dict, config_py: Path | None, tz_
 
 def _write_old_urls(writer: Writer, path: Path, urls: list[str]) -> None:
     """A list of URLs to keep answering only ever grows: a second import adds to it."""
-    if path.is_file():
+    if path.is_file() and not path.is_symlink():      # a planted link is replaced, never read
         urls = sorted(set(urls) | {u for u in path.read_text(encoding="utf-8").splitlines() if u})
     writer.replace(path.name, "".join(u + "\n" for u in urls))

@@ -11,14 +11,28 @@ import posixpath
 import re
 from pathlib import Path
 
+from ..errors import BlogError
+
 
 class _NotLiteral(Exception):
     pass
 
 
 def read_config_py(path: Path) -> tuple[dict, list[str]]:
-    """Return (py settings, notes about lines we could not read)."""
-    source = path.read_text(encoding="utf-8", errors="replace")
+    """Return (py settings, notes about lines we could not read). A file that cannot be read at all (not a
+    file, nesting deep enough to exhaust the parser, a number too long to convert) is one BlogError."""
+    try:
+        return _read(path)
+    except BlogError:
+        raise
+    except (OSError, RecursionError, MemoryError, ValueError, TypeError, OverflowError) as e:
+        raise BlogError(f"cannot read this config.py ({e.__class__.__name__}: {str(e)[:80]}); fix it, or "
+                        f"import without it (--config pointing at a config.py holding only plain py[...] lines)",
+                        path) from None
+
+
+def _read(path: Path) -> tuple[dict, list[str]]:
+    source = path.read_text(encoding="utf-8", errors="replace").replace("\0", "")
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as e:
@@ -29,6 +43,16 @@ def read_config_py(path: Path) -> tuple[dict, list[str]]:
     py: dict = {}
     notes: list[str] = []
     for node in tree.body:
+        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr)):
+            for inner in ast.walk(node):      # py[...] set inside an if, a loop, a try: depends on running it
+                key = _py_key(inner.targets[0]) if isinstance(inner, ast.Assign) and inner.targets else None
+                if key is not None:
+                    notes.append(f"line {inner.lineno}: py[{key!r}] is set inside "
+                                 f"'{type(node).__name__.lower()}'; not read (it depends on running config.py)")
+            continue
+        if isinstance(node, ast.AugAssign):
+            _augment(node, names, py, notes)
+            continue
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
             continue
         target = node.targets[0]
@@ -44,6 +68,21 @@ def read_config_py(path: Path) -> tuple[dict, list[str]]:
         elif isinstance(target, ast.Name):
             names[target.id] = value
     return py, notes
+
+
+def _augment(node, names: dict, py: dict, notes: list[str]) -> None:
+    """py['load_plugins'] += [...]: real configs add plugins this way."""
+    key = _py_key(node.target)
+    if key is None or not isinstance(node.op, ast.Add):
+        return
+    try:
+        value = _eval(node.value, names, py)
+        if key in py and type(py[key]) is type(value) and isinstance(value, (str, list, tuple)):
+            py[key] = py[key] + value
+            return
+    except _NotLiteral:
+        pass
+    notes.append(f"line {node.lineno}: py[{key!r}] += is not a plain value; ignored")
 
 
 def _py_key(target) -> str | None:

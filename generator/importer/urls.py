@@ -14,10 +14,14 @@ MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def old_urls(entries: list[OldEntry], config: dict) -> list[str]:
     per_page = config.get("num_entries", 10)
-    per_page = per_page if isinstance(per_page, int) and per_page > 0 else 10
+    # num_entries = 0 showed everything on one page: there were no _pageN pages.
+    per_page = per_page if isinstance(per_page, int) and per_page >= 0 else 10
     first_page = config.get("paginate_count_from", 0)
     first_page = first_page if isinstance(first_page, int) else 0
     tag_trigger = str(config.get("tags_trigger", "tag")).strip("/")
+    plugins = config.get("load_plugins")
+    if isinstance(plugins, (list, tuple)) and not any(str(p).endswith("paginate") for p in plugins):
+        per_page = 0             # no paginate plugin: the old blog had no _pageN pages
 
     urls = {"/index.rss", "/index.atom"} | _pages("/index", len(entries), per_page, first_page)
     in_category: Counter = Counter()
@@ -45,5 +49,5 @@ def categories_of(entry: OldEntry) -> list[str]:
 
 def _pages(base: str, count: int, per_page: int, first: int) -> set[str]:
     """The paginate plugin's static pages after the first: <base>_page<N>.html."""
-    pages = (count - 1) // per_page + 1 if count else 0
+    pages = (count - 1) // per_page + 1 if count and per_page else 0
     return {f"{base}_page{n}.html" for n in range(first + 1, first + pages)}

@@ -56,17 +56,21 @@ class CommentView:
 
 
 class RenderContext:
-    def __init__(self, site: Site, env, global_key: str, body_html: Callable[[str], str],
-                 template_dirs, data_key: str | None = None, template_key: Callable[[str], str] | None = None):
+    def __init__(self, site: Site, env, global_key: str, body_html: Callable[[Any], str],
+                 template_dirs, data_key: str | None = None, comment_forms=None,
+                 template_key: Callable[[str], str] | None = None, shared_key: str | None = None):
         self.site = site
         self.config = site.config
         self.env = env
         self.global_key = global_key        # content, settings and templates
         self.data_key = data_key or global_key   # content and settings: for files no template makes
-        self.body_html = body_html          # body_hash -> HTML (Markdown rendered once, cached)
+        self.body_html = body_html          # post or comment -> HTML (Markdown rendered once, cached)
         # template name -> a hash of it and the templates it uses (render/theme.py); else: of every template
         self.template_key = template_key or (lambda name: self.global_key)
+        # what every template sees besides the templates: settings and the header navigation
+        self.shared_key = shared_key or self.global_key
         self.template_dirs = template_dirs
+        self.comment_forms = comment_forms  # pages/comment_form.CommentForms, or None: no form on post pages
         self._blocks: dict[str, Markup] = {}
         self._items: dict[str, Markup] = {}
         self._block_keys: dict[str, str] = {}
@@ -86,7 +90,7 @@ class RenderContext:
         archive_item.html when it joins blocks or entries): editing another template leaves it alone."""
         frame = self._frames.get(templates)
         if frame is None:   # once per page kind, not once per page: 30,000 pages on a big blog
-            frame = self._frames[templates] = make_key(self.data_key, *[self.template_key(n) for n in templates])
+            frame = self._frames[templates] = make_key(self.shared_key, *[self.template_key(n) for n in templates])
         return make_key(frame, *parts)
 
     def block_part_key(self, post: Post) -> str:
@@ -158,14 +162,14 @@ class RenderContext:
                 fields=post.fields, summary=post.summary, comment_count=len(self.site.comments_of(post)),
                 body=Markup(""),
             )
-        return replace(light, body=Markup(self.body_html(post.body_hash))) if with_body else light
+        return replace(light, body=Markup(self.body_html(post))) if with_body else light
 
     def comment_view(self, comment: Comment) -> CommentView:
         post = self.site.posts[comment.post_id]
         return CommentView(comment=comment, author=plain_text(comment.author) or "Anonymous",
                            url=safe_url(comment.url),
                            date=comment.date,
-                           anchor=comment.anchor, body=Markup(self.body_html(comment.body_hash)),
+                           anchor=comment.anchor, body=Markup(self.body_html(comment)),
                            post_title=post.title, post_url=post.url)
 
     def block(self, post: Post) -> Markup:

@@ -57,15 +57,22 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
     for post in posts:
         fe = fg.add_entry(order="append")
         link = config.absolute(post.url)
-        fe.id(link)
-        fe.guid(link, permalink=True)
+        # An imported post keeps the ids its old feeds gave it (front matter guid / atom_id), so feed
+        # readers do not see it as new.
+        # (feedgen's id() and guid() each set both ids, so the one that matters is set last.)
+        guid, atom_id = post.fields.get("guid"), post.fields.get("atom_id")
+        if atom:
+            fe.id(str(atom_id or guid or link))
+        else:
+            fe.id(link)
+            fe.guid(str(guid or link), permalink=not guid)
         fe.title(post.title)
         fe.link(href=link)
         fe.published(post.date)
         fe.updated(post.date)
         for name in ctx.tag_names(post):
             fe.category(term=name)
-        html = ctx.body_html(post.body_hash)
+        html = ctx.body_html(post)
         fe.content(html, type="CDATA" if not atom else "html")
         if post.summary:
             fe.description(post.summary)

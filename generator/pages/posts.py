@@ -12,7 +12,9 @@ TEMPLATES = ("post.html", "post_block.html")
 def post_pages(ctx: RenderContext):
     for post in ctx.site.ordered:
         comments = ctx.site.comments_of(post)
-        key = ctx.templates_key(TEMPLATES, "post", ctx.block_key(post), ctx.comments_key(post))
+        forms = ctx.comment_forms
+        key = ctx.templates_key(TEMPLATES, "post", ctx.block_key(post), ctx.comments_key(post),
+                                forms.key(post) if forms else "")
 
         def render(post=post, comments=comments):
             # Every post has a feed of its comments (pages/comments.py), empty until the first one.
@@ -20,7 +22,7 @@ def post_pages(ctx: RenderContext):
             return ctx.render_page("post.html", {
                 "title": post.title, "post": ctx.view(post, with_body=False), "block": ctx.block(post),
                 "comments": [ctx.comment_view(c) for c in comments], "feeds": feeds,
-                "canonical": post.url,
+                "canonical": post.url, "comment_form": forms.view(post) if forms else None,
             })
 
         yield Page(page_path(post.url), key, render, post.source, blocks=(post,))

@@ -34,6 +34,7 @@ def sitemap_urls(ctx: RenderContext) -> list[tuple[str, str]]:
     urls += [(p.url, p.date.date().isoformat()) for p in site.ordered]
     urls += [(c + "/", posts[0].date.date().isoformat()) for c, posts in sorted(site.categories.items()) if c != "/"]
     urls += [(t.url, t.posts[0].date.date().isoformat()) for t in site.tags.values()]
+    urls += [(p.url, "") for p in site.pages]   # undated: a page's file time is not part of the content
     comments = [c for items in site.comments.values() for c in items]
     if comments:
         urls.append(("/comments/", max(c.date for c in comments).date().isoformat()))

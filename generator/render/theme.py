@@ -85,7 +85,8 @@ def template_fingerprints(env, dirs: list[Path]):
     return fingerprint_of
 
 
-def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None = None):
+def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None = None,
+                     nav: list[tuple[str, str]] = ()):
     import jinja2   # here, not at the top: a build with nothing to render never needs it
 
     # Compiled templates kept between builds (in the cache folder): compiling costs more than a small rebuild.
@@ -100,6 +101,8 @@ def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None
     )
     base_path = config.base_path
     env.globals["site"] = config
+    env.globals["settings"] = config.theme_settings   # in config.fingerprint(), so in every page's key
+    env.globals["nav"] = [{"title": title, "url": url} for title, url in nav]   # pages with `nav:`; in the key
     env.globals["url"] = lambda path: base_path + path
     env.globals["absolute_url"] = config.absolute
     env.filters["day"] = lambda d: d.strftime(config.date_format)

@@ -1,0 +1,92 @@
+"""Standalone pages: files under content/pages/ ('about.md' -> /about.html, 'projects/index.md' -> /projects/).
+
+A page has a title and a body but no date: it is in no listing, archive, feed, tag or related list, only in the
+sitemap and, with `nav: 10`, in the header navigation. Blogs have a handful, so they are read on every build
+(no record cache) and their Markdown is rendered only when their page is written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BlogError
+from .frontmatter import key_line, split
+from .reader import FORMATS, POST_SUFFIXES, decode, digest
+
+PAGES_DIR = "pages"
+_PAGE_KEYS = {"title", "nav", "draft", "format"}
+
+
+@dataclass(frozen=True)
+class StandalonePage:
+    id: str                   # 'projects/index': the path under content/pages/, no extension
+    source: str               # 'content/pages/projects/index.md'
+    url: str                  # '/projects/', '/about.html'
+    title: str
+    nav: int | None           # its place in the header navigation, or None for none
+    draft: bool
+    body_format: str
+    body: str
+    extra: tuple[tuple[str, Any], ...]
+    source_hash: str
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return dict(self.extra)
+
+
+def page_url(rel: str) -> str:
+    """'about.md' -> '/about.html'; 'projects/index.md' -> '/projects/'."""
+    stem = os.path.splitext(rel)[0]
+    if stem == "index" or stem.endswith("/index"):
+        return "/" + stem[: -len("index")]
+    return "/" + stem + ".html"
+
+
+def read_page(rel: str, data: bytes) -> StandalonePage:
+    """`rel` is the path under content/pages/."""
+    source = f"content/{PAGES_DIR}/{rel}"
+    meta, body, fm_lines = split(decode(data, source), source)
+    title = meta.get("title")
+    if title is None or str(title).strip() == "":
+        raise BlogError("the page has no title: add 'title: About' to the front matter", source, 1)
+    nav = meta.get("nav")
+    if nav is not None and (isinstance(nav, bool) or not isinstance(nav, int)):
+        raise BlogError(f"'nav: {nav}' must be a whole number (its place in the navigation, such as 10)", source,
+                        key_line(fm_lines, "nav"))
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise BlogError("'draft' must be true or false", source, key_line(fm_lines, "draft"))
+    fmt = meta.get("format", "markdown")
+    if fmt not in FORMATS:
+        raise BlogError(f"'format: {fmt}' is not known; use markdown or html", source, key_line(fm_lines, "format"))
+    return StandalonePage(
+        id=os.path.splitext(rel)[0], source=source, url=page_url(rel), title=str(title).strip(), nav=nav,
+        draft=draft, body_format=fmt, body=body,
+        extra=tuple((str(k), v) for k, v in meta.items() if k not in _PAGE_KEYS), source_hash=digest(data))
+
+
+def load_pages(site_dir: Path, warn) -> list[StandalonePage]:
+    """Every page under content/pages/, in path order."""
+    from .loader import walk_content
+
+    folder = site_dir / "content" / PAGES_DIR
+    if not folder.is_dir():
+        return []
+    pages = []
+    for rel, _ in walk_content(str(folder)):
+        if os.path.splitext(rel)[1] not in POST_SUFFIXES:
+            warn(f"warning: content/{PAGES_DIR}/{rel}: not a page (pages end in .md); ignored. "
+                 "Files to publish as they are go in content/static/")
+            continue
+        pages.append(read_page(rel, (folder / rel).read_bytes()))
+    return pages
+
+
+def nav_entries(pages: list[StandalonePage]) -> list[tuple[str, str]]:
+    """(title, url) of the pages with `nav:`, in its order (then by title): the header navigation."""
+    shown = sorted((p for p in pages if p.nav is not None), key=lambda p: (p.nav, p.title, p.url))
+    return [(p.title, p.url) for p in shown]
