@@ -27,7 +27,10 @@ def run_pair(posts: int, seed: int, other: Path) -> dict:
         synth.make_blog(sites["this"], posts, seed)
         shutil.copytree(sites["this"], sites["other"], symlinks=True)
         repos = {"this": run.REPO, "other": other}
-        edits = {label: run.Edits(site, seed) for label, site in sites.items()}
+        # Each copy gets its own checkout's base.html for the template edit: themes differ between versions.
+        edits = {label: run.Edits(site, seed, repos[label]) for label, site in sites.items()}
+        for repo in repos.values():
+            run.theme_base(repo)   # fail before the builds, not after six of them
         results: dict[str, list] = {"this": [], "other": []}
         for i, case in enumerate(run.CASES):
             for label in sites:

@@ -211,8 +211,9 @@ def post_files(site: Path) -> list[Path]:
     return sorted(p for p in content.rglob("*.md") if not p.parent.name.endswith(".comments"))
 
 
-def theme_base() -> Path:
-    for path in THEME_BASE_CANDIDATES:
+def theme_base(repo: Path = REPO) -> Path:
+    """The default theme's base.html in the checkout `repo` (each checkout's own, for --compare)."""
+    for path in (p if repo == REPO else repo / p.relative_to(REPO) for p in THEME_BASE_CANDIDATES):
         if path.is_file():
             return path
     raise BenchError("cannot find the default theme's base.html; looked at "
@@ -222,7 +223,8 @@ def theme_base() -> Path:
 class Edits:
     """The edits, chosen by the seed from the posts on disk, each touching a different post."""
 
-    def __init__(self, site: Path, seed: int):
+    def __init__(self, site: Path, seed: int, repo: Path = REPO):
+        self.repo = repo
         self.site = site
         self.editor = synth.Editor(seed)
         posts = post_files(site)
@@ -272,12 +274,12 @@ class Edits:
         self.notes["delete-post"] = self.rel(path)
 
     def edit_template(self) -> None:
-        source = theme_base()
+        source = theme_base(self.repo)
         target = self.site / "templates" / "base.html"
         target.parent.mkdir(exist_ok=True)
         target.write_text(source.read_text(encoding="utf-8") + "\n<!-- bench: a harmless site override -->\n",
                           encoding="utf-8")
-        self.notes["edit-template"] = f"{self.rel(target)} (copy of {source.relative_to(REPO)})"
+        self.notes["edit-template"] = f"{self.rel(target)} (copy of {source.relative_to(self.repo)})"
 
 
 # The loader's "racy git" window (generator/loader.py RACY_SECONDS).
