@@ -24,8 +24,7 @@ from ..pages import Page
 
 MANIFEST = ".blog-manifest.json"
 TEMP_PREFIX = ".blog-tmp-"
-_TREE, _FLAT = 1, 2
-_FLAT_DIR = ".flat"   # in the staging folder; no page path starts with a dot folder
+_TREE, _FLAT, _FLAT_DIR = 1, 2, ".flat"   # .flat: in the staging folder; no page path starts with a dot folder
 
 
 @dataclass
@@ -109,18 +108,16 @@ class OutputWriter:
                 self.stats.unchanged += 1
 
     def _stage_one(self, page: Page) -> tuple[int, int]:
-        """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers.
-        Returns its size and how it was staged: 0 not at all, _TREE at its path, _FLAT by name (its folder is
-        in output/ already, so it is renamed into place alone: no folder to make and remove in the staging
-        area, which costs as much as the file on some file systems and a new post shifts 1,300 folders' pages)."""
+        """Render one page; stage it unless output/ has these bytes already (0), at its path (_TREE), or by name
+        (_FLAT) when its folder is in output/: no staging folder to make and remove, as costly as the file."""
         data = page.render()
         target = os.path.join(self.output, page.path)
         if _same_bytes(target, data):
             return len(data), 0
         out_folder = os.path.dirname(target)
-        if out_folder not in self._in_output:   # per process, like _made
-            self._in_output[out_folder] = os.path.isdir(out_folder)
-        flat = self._in_output[out_folder]
+        flat = self._in_output.get(out_folder)   # per process, like _made
+        if flat is None:
+            flat = self._in_output[out_folder] = os.path.isdir(out_folder)
         staged = self._flat_path(page.path) if flat else os.path.join(self.staging, page.path)
         folder = os.path.dirname(staged)
         if folder not in self._made:   # per process: workers each keep their own
