@@ -1,4 +1,4 @@
-"""python -m bench --posts 1000 10000 [--seed 1] [--json FILE] [--keep DIR] | --only-generate DIR"""
+"""python -m bench --posts 1000 10000 [--seed 1] [--json FILE] [--keep DIR | --compare CHECKOUT] | --only-generate DIR"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import run, synth
+from . import compare, run, synth
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,7 +24,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="build the blogs in DIR/posts-N and keep them, instead of temporary folders")
     parser.add_argument("--only-generate", type=Path, metavar="DIR",
                         help="only write one synthetic blog (of the single --posts size) into DIR, then stop")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="also build every case with the generator in CHECKOUT (another git worktree), "
+                             "interleaved, and print both times and their ratio")
     args = parser.parse_args(argv)
+    if args.compare and args.keep:
+        parser.error("--compare keeps no blogs: leave out --keep")
     if any(n < 3 for n in args.posts):
         parser.error("--posts: each size must be 3 or more")
     if args.only_generate and len(args.posts) != 1:
@@ -44,6 +49,8 @@ def main(argv=None) -> int:
         print(f"wrote a {args.posts[0]}-post blog (seed {args.seed}) to {dest} "
               f"in {time.perf_counter() - start:.1f} s")
         return 0
+    if args.compare:
+        return compare.main(args.posts, args.seed, args.json, args.compare)
     return run.main(args.posts, args.seed, args.json, args.keep)
 
 

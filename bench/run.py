@@ -29,6 +29,8 @@ THEME_BASE_CANDIDATES = (
     REPO / "themes" / "default" / "templates" / "base.html",
 )
 SUMMARY_RE = re.compile(r"(\d+) files? written, (\d+) unchanged, (\d+) removed")
+# Since issue 17 the summary also says what was rendered; a version before says nothing (shown as '?').
+RENDERED_RE = re.compile(r"\((\d+) pages, (\d+) post blocks and entries rendered\)")
 STAGE_RE = re.compile(r"^\s+([\w+-]+)\s+([0-9.]+) s$")   # matched line by line
 MiB = 1024 * 1024
 
@@ -49,6 +51,8 @@ class CaseResult:
     files_written: int | None
     unchanged: int | None
     removed: int | None
+    pages_rendered: int | None = None   # pages whose render() ran (written or found unchanged)
+    parts_rendered: int | None = None   # post blocks and archive entries rendered (not from the cache)
     stages: dict[str, float] = field(default_factory=dict)
 
 
@@ -74,9 +78,9 @@ def machine() -> dict:
             "platform": platform.platform()}
 
 
-def git_commit() -> str | None:
+def git_commit(repo: Path = REPO) -> str | None:
     try:
-        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
         return out or None
     except (OSError, subprocess.CalledProcessError):
@@ -153,10 +157,11 @@ class TreeSampler(threading.Thread):
 
 # --- one build ---
 
-def build(site: Path, case: str) -> CaseResult:
+def build(site: Path, case: str, repo: Path = REPO) -> CaseResult:
+    """One build of `site` by the generator in the checkout `repo` (another for `--compare`)."""
     cmd = [sys.executable, "-m", "generator", "build", "--site", str(site), "--timings"]
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo), env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=site, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
@@ -188,12 +193,15 @@ def build(site: Path, case: str) -> CaseResult:
         print(f"warning: no 'N files written, N unchanged, N removed' line in the output of case '{case}'",
               file=sys.stderr)
     written, unchanged, removed = (int(g) for g in summary.groups()) if summary else (None, None, None)
+    rendered = RENDERED_RE.search(stdout)
+    pages, parts = (int(g) for g in rendered.groups()) if rendered else (None, None)
     return CaseResult(
         case=case, wall_s=round(wall, 4), user_s=round(usage.ru_utime, 3), sys_s=round(usage.ru_stime, 3),
         peak_rss_mib=round(usage.ru_maxrss / 1024, 1),     # KiB on Linux
         tree_pss_mib=round(sampler.peak_kib / 1024, 1) if sampler.peak_kib else None,
         sampler_cpu_s=round(sampler.cpu_s, 3),
-        files_written=written, unchanged=unchanged, removed=removed, stages=stages)
+        files_written=written, unchanged=unchanged, removed=removed, pages_rendered=pages,
+        parts_rendered=parts, stages=stages)
 
 
 # --- the edits between builds ---
@@ -203,8 +211,9 @@ def post_files(site: Path) -> list[Path]:
     return sorted(p for p in content.rglob("*.md") if not p.parent.name.endswith(".comments"))
 
 
-def theme_base() -> Path:
-    for path in THEME_BASE_CANDIDATES:
+def theme_base(repo: Path = REPO) -> Path:
+    """The default theme's base.html in the checkout `repo` (each checkout's own, for --compare)."""
+    for path in (p if repo == REPO else repo / p.relative_to(REPO) for p in THEME_BASE_CANDIDATES):
         if path.is_file():
             return path
     raise BenchError("cannot find the default theme's base.html; looked at "
@@ -214,7 +223,8 @@ def theme_base() -> Path:
 class Edits:
     """The edits, chosen by the seed from the posts on disk, each touching a different post."""
 
-    def __init__(self, site: Path, seed: int):
+    def __init__(self, site: Path, seed: int, repo: Path = REPO):
+        self.repo = repo
         self.site = site
         self.editor = synth.Editor(seed)
         posts = post_files(site)
@@ -264,12 +274,12 @@ class Edits:
         self.notes["delete-post"] = self.rel(path)
 
     def edit_template(self) -> None:
-        source = theme_base()
+        source = theme_base(self.repo)
         target = self.site / "templates" / "base.html"
         target.parent.mkdir(exist_ok=True)
         target.write_text(source.read_text(encoding="utf-8") + "\n<!-- bench: a harmless site override -->\n",
                           encoding="utf-8")
-        self.notes["edit-template"] = f"{self.rel(target)} (copy of {source.relative_to(REPO)})"
+        self.notes["edit-template"] = f"{self.rel(target)} (copy of {source.relative_to(self.repo)})"
 
 
 # The loader's "racy git" window (generator/loader.py RACY_SECONDS).
@@ -309,7 +319,10 @@ def run_size(posts: int, seed: int, keep: Path | None) -> dict:
             # within one clock tick): wait that out, as a blogger's files are older than that by the next build.
             time.sleep(RACY_SECONDS)
             results.append(build(site, case))
-            print(f"  {case:<14} {results[-1].wall_s:8.2f} s", file=sys.stderr, flush=True)
+            r = results[-1]
+            print(f"  {case:<14} {r.wall_s:8.2f} s  {_fmt(r.pages_rendered, 'd')} pages and "
+                  f"{_fmt(r.parts_rendered, 'd')} blocks rendered, {_fmt(r.files_written, 'd')} files written",
+                  file=sys.stderr, flush=True)
         return {"posts": posts, "seed": seed, "site": str(site) if keep else None,
                 "generate_s": round(generated, 3), **content_stats(site), "edited": edits.notes,
                 "cases": [asdict(r) for r in results]}
@@ -331,13 +344,15 @@ def print_report(report: dict, file=sys.stdout) -> None:
     for size in report["sizes"]:
         print(f"\n{size['posts']} posts ({size['content_files']} content files, {size['content_mib']} MiB, "
               f"generated in {size['generate_s']:.1f} s, seed {size['seed']})", file=file)
-        header = f"{'case':<14} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13} {'tree MiB':>9} {'files written':>14}"
+        header = (f"{'case':<14} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13} {'tree MiB':>9} "
+                  f"{'pages rendered':>15} {'blocks rendered':>16} {'files written':>14}")
         print(header, file=file)
         print("-" * len(header), file=file)
         for c in size["cases"]:
             cpu = c["user_s"] + c["sys_s"]
             print(f"{c['case']:<14} {c['wall_s']:8.2f} {cpu:8.2f} {c['peak_rss_mib']:13.1f} "
-                  f"{_fmt(c['tree_pss_mib'], '9.1f'):>9} {_fmt(c['files_written'], 'd'):>14}", file=file)
+                  f"{_fmt(c['tree_pss_mib'], '9.1f'):>9} {_fmt(c.get('pages_rendered'), 'd'):>15} "
+                  f"{_fmt(c.get('parts_rendered'), 'd'):>16} {_fmt(c['files_written'], 'd'):>14}", file=file)
         cold = size["cases"][0]
         if cold["stages"]:
             print("cold build stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in cold["stages"].items()), file=file)
@@ -345,7 +360,9 @@ def print_report(report: dict, file=sys.stdout) -> None:
             print("cold build stages: (the build printed no --timings lines)", file=file)
     print("\ncpu s: user + sys of the build and its worker processes. peak RSS: the largest single process "
           "(wait4).\ntree MiB: sampled peak of the summed PSS of the whole process tree (PSS shares libraries and "
-          "copy-on-write pages,\nso one process's PSS is below its RSS; the sum is the footprint of the pool).", file=file)
+          "copy-on-write pages,\nso one process's PSS is below its RSS; the sum is the footprint of the pool).\npages rendered: pages whose "
+          "template ran (written or found byte-identical); blocks rendered: post blocks and archive entries\n"
+          "rendered rather than taken from the cache.", file=file)
 
 
 def main(sizes: list[int], seed: int, json_path: Path, keep: Path | None) -> int:

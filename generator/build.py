@@ -29,6 +29,7 @@ from .pages.indexes import index_pages
 from .pages.json_feed import json_feed_page
 from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
+from .pages.parts import prepare_parts
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
@@ -36,12 +37,10 @@ from .pages.site_files import copied_file_keys, copied_files, favicon, not_found
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
 from .render.images import IMAGES_FINGERPRINT
-from .render.theme import fingerprint, make_environment, template_dirs, theme_dir
+from .render.theme import fingerprint, make_environment, template_dirs, template_fingerprints, theme_dir
 from .publish.lock import build_lock
 from .publish.writer import OutputWriter, WriteStats
 
-# From this many pages to render, blocks are rendered up front on all cores.
-PARALLEL_PAGES = 500
 # From this many posts, computing every post's related posts goes to a process of its own.
 BACKGROUND_RELATED = 1000
 
@@ -69,6 +68,7 @@ class BuildResult:
     stats: WriteStats
     timings: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
+    parts_rendered: int = 0   # post blocks and archive entries rendered (the rest came from the cache)
 
 
 class _Timer:
@@ -125,15 +125,17 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
                 env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates", nav)
-                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms)
+                # Pages made from templates are keyed by the templates they use (render/theme.py), not all.
+                ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
+                                    template_key=template_fingerprints(env, dirs),
+                                    shared_key=make_key(data_key, repr(nav)))
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
                 try:
-                    if len(todo) >= PARALLEL_PAGES:
-                        # Many pages to render: every post's block and archive entry once, on all cores, before
-                        # the pages that join them are split between the cores too.
-                        with _progress(options.progress, "posts", len(site.ordered)) as step:
-                            ctx.add_parts(fork_map(ctx.render_parts, site.ordered, progress=step))
+                    # The blocks and archive entries those pages join: from the cache, or rendered on all cores
+                    # (all of them on a first build; a new post's and its neighbours' after an edit).
+                    with _progress(options.progress, "posts", len(site.ordered)) as step:
+                        parts = prepare_parts(ctx, todo, cache, lambda fn, jobs: fork_map(fn, jobs, progress=step))
                     with _progress(options.progress, "pages", len(todo)) as step:
                         writer.stage(todo, render_many=lambda fn, items: fork_map(fn, items, progress=step))
                 except BaseException:
@@ -143,7 +145,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 stats = writer.publish(inputs)
         finally:
             cache.close()
-    return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started)
+    return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)
 
 
 def collect_pages(ctx: RenderContext, site_dir: Path) -> list[Page]:

@@ -65,7 +65,8 @@ def cmd_build(args) -> int:
     if not args.quiet:
         s = result.stats
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
-              f"{s.removed} removed in {result.elapsed:.1f} s")
+              f"{s.removed} removed in {result.elapsed:.1f} s ({len(s.rendered)} pages, "
+              f"{result.parts_rendered} post blocks and entries rendered)")
     return 0
 
 

@@ -38,7 +38,7 @@ POSTS = {
 }
 TARGET = "content/book/john_ringo/live-free-or-die.md"
 TARGET_URL = "/book/john_ringo/live-free-or-die.html"
-SUMMARY = re.compile(r"^(\d+) posts: (\d+) files written, (\d+) unchanged, (\d+) removed in [\d.]+ s$")
+SUMMARY = re.compile(r"^(\d+) posts: (\d+) files written, (\d+) unchanged, (\d+) removed in [\d.]+ s \((\d+) pages, (\d+) post blocks and entries rendered\)$")
 
 
 def post_text(rel: str, **changes) -> str:
@@ -82,7 +82,7 @@ def summary(result) -> tuple[int, int, int, int]:
     assert len(lines) == 1, result.stdout
     match = SUMMARY.match(lines[0])
     assert match, lines[0]
-    return tuple(int(n) for n in match.groups())
+    return tuple(int(n) for n in match.groups()[:4])   # files written, unchanged, removed (not rendered)
 
 
 def tree(output: Path) -> dict[str, bytes]:

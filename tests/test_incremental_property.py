@@ -54,14 +54,21 @@ CONFIG_CHANGES = [
     ("comments", {}),
     ("images", {"max_width": 800}), ("images", {}),
 ]
-# Site overrides in templates/: a changed copy of a theme template, or none.
+# Site overrides in templates/: a changed copy of a theme template, or none. Pages are keyed by the templates
+# they use, each with the templates it includes or extends: extra.html (only in the site's templates/) is used
+# once post_block.html includes it.
 TEMPLATE_CHANGES = [("post_block.html", "<!-- variant 1 -->"), ("post_block.html", "<!-- variant 2 -->"),
-                    ("archive.html", "<!-- archive variant -->"), ("base.html", "<!-- base variant -->"),
+                    ("post_block.html", "{% include 'extra.html' %}"), ("extra.html", "<!-- extra 1 -->"),
+                    ("extra.html", "<!-- extra 2 -->"), ("archive.html", "<!-- archive variant -->"),
+                    ("base.html", "<!-- base variant -->"), ("pagination.html", "<!-- pagination variant -->"),
+                    ("tags.html", "<!-- tags variant -->"), ("archive_item.html", "<!-- entry variant -->"),
+                    ("listing.html", "<!-- listing variant -->"), ("post.html", "<!-- post variant -->"),
                     ("archive_index.html", "<!-- archives variant -->"), ("categories.html", "<!-- tree -->"),
-                    ("post.html", "<!-- post variant -->"), ("pagination.html", "<!-- pagination -->"),
+                    ("breadcrumbs.html", "<!-- crumbs -->"), ("page.html", "<!-- page variant -->"),
                     ("post_block.html", None), ("archive.html", None), ("base.html", None),
-                    ("archive_index.html", None), ("categories.html", None), ("post.html", None),
-                    ("pagination.html", None)]
+                    ("pagination.html", None), ("tags.html", None), ("archive_item.html", None),
+                    ("listing.html", None), ("post.html", None), ("archive_index.html", None),
+                    ("categories.html", None), ("breadcrumbs.html", None), ("page.html", None)]
 COMMENT_BODIES = ["Nice post.\n", "I *disagree*.\n"]
 # Standalone pages: a file, a folder index, and one deeper; in the navigation or not, drafts or not.
 PAGE_FILES = ["about.md", "projects/index.md", "projects/old/notes.md"]
@@ -106,6 +113,8 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         self.serial = 0
         self.comment_serial = 0
         self.write_config()
+        (self.site / "templates").mkdir()
+        (self.site / "templates" / "extra.html").write_text("<!-- extra 0 -->\n", encoding="utf-8")
         for fields in posts:
             self.add_post(*fields)
 
@@ -187,6 +196,19 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
             comments.rename(content / (new_rel[:-3] + ".comments"))
         self.posts[new_rel] = self.posts.pop(rel)
 
+    @rule(n=index)
+    def rename_post(self, n):
+        """A new slug in the same folder: the post's URL changes, and every page linking to it."""
+        rel = self.pick(n)
+        self.serial += 1
+        new_rel = rel.rsplit("/", 1)[0] + f"/renamed-{self.serial}.md" if "/" in rel else f"renamed-{self.serial}.md"
+        content = self.site / "content"
+        (content / rel).rename(content / new_rel)
+        comments = content / (rel[:-3] + ".comments")
+        if comments.is_dir():
+            comments.rename(content / (new_rel[:-3] + ".comments"))
+        self.posts[new_rel] = self.posts.pop(rel)
+
     # The site stays between 3 and 12 posts. (No preconditions: a step that does nothing is cheaper for
     # hypothesis than a rule it must draw again.)
     @rule(category=st.sampled_from(CATEGORIES), title=st.sampled_from(TITLES), date=st.sampled_from(DATES),
@@ -250,10 +272,19 @@ class IncrementalEqualsFull(RuleBasedStateMachine):
         target = self.site / "templates" / name
         if marker is None:
             target.unlink(missing_ok=True)
+        elif name == "extra.html":
+            target.write_text(marker + "\n", encoding="utf-8")
         else:
-            target.parent.mkdir(exist_ok=True)
+            # Where it shows: inside the page for base.html, inside the content block for the pages that
+            # extend it, at the end of the others.
             text = (THEME_TEMPLATES / name).read_text(encoding="utf-8")
-            target.write_text(text + marker + "\n", encoding="utf-8")
+            for anchor in ("</body>", "{% block content %}"):
+                if anchor in text:
+                    text = text.replace(anchor, anchor + marker, 1)
+                    break
+            else:
+                text += marker + "\n"
+            target.write_text(text, encoding="utf-8")
 
     @rule(now=st.sampled_from(NOWS))
     def set_clock(self, now):

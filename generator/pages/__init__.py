@@ -1,7 +1,8 @@
 """Phase two: plain functions from the Site to pages, one module per output kind.
 
 A Page is (path, key, render): the writer calls render() only when the key recorded for that path changed, so a
-key must cover everything render() reads.
+key must cover everything render() reads. A page that joins posts' blocks or archive entries names those posts
+(`blocks`, `entries`): the build has them ready (from the cache, or rendered on all cores) before render() runs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ class Page:
     key: str
     render: Callable[[], bytes]
     source: str = ""               # what it is made from, for messages about clashing URLs
+    blocks: tuple = ()             # the posts whose block (post_block.html) render() joins
+    entries: tuple = ()            # the posts whose archive entry (archive_item.html) render() joins
 
 
 def page_path(url: str) -> str:

@@ -10,6 +10,7 @@ from .feeds import site_feeds, tag_feed_url
 from .indexes import month_name, years_with_months
 
 LIST_PAGE_SIZE = 50
+ARCHIVE_TEMPLATES = ("archive.html", "archive_item.html")
 
 
 def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str, nav: dict | None = None):
@@ -18,7 +19,7 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     pages = paginate(posts, LIST_PAGE_SIZE, base)
     shared = repr((len(pages), title, feeds, sorted(nav.items())))   # once, not per page: 6,000 on a big blog
     for page in pages:
-        key = ctx.key("archive", page.url, shared, page.older or "", page.newer or "",
+        key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])
 
         def render(page=page):
@@ -28,7 +29,7 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                 "feeds": feeds, **nav, **page.template_vars(),
             })
 
-        yield Page(page_path(page.url), key, render, source)
+        yield Page(page_path(page.url), key, render, source, entries=tuple(page.items))
 
 
 def tag_pages(ctx: RenderContext):
@@ -47,7 +48,7 @@ def tag_index_page(ctx: RenderContext):
         return ctx.render_page("tags.html", {"title": "Tags", "tags": tags, "feeds": feeds,
                                              "canonical": "/tags/"})
 
-    yield Page("tags/index.html", ctx.key("tags", summary, feeds), render, "the tag index")
+    yield Page("tags/index.html", ctx.templates_key(("tags.html",), "tags", summary, feeds), render, "the tag index")
 
 
 def date_pages(ctx: RenderContext):

@@ -35,7 +35,7 @@ def _shown(ctx: RenderContext, comments: list[Comment]) -> list:
 
 def recent_comments_page(ctx: RenderContext):
     comments = recent_comments(ctx)
-    key = ctx.key("recent-comments", _shown(ctx, comments))
+    key = ctx.templates_key(("comments.html",), "recent-comments", _shown(ctx, comments))
 
     def render():
         return ctx.render_page("comments.html", {

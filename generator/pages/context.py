@@ -17,6 +17,10 @@ from ..render.theme import template_error
 from .bodies import PostBodies
 
 
+BLOCK_TEMPLATE = "post_block.html"
+ENTRY_TEMPLATE = "archive_item.html"
+
+
 @dataclass(frozen=True)
 class Link:
     title: str
@@ -54,7 +58,8 @@ class CommentView:
 
 class RenderContext:
     def __init__(self, site: Site, env, global_key: str, body_html: Callable[[Any], str],
-                 template_dirs, data_key: str | None = None, bodies=None, comment_forms=None):
+                 template_dirs, data_key: str | None = None, bodies=None, comment_forms=None,
+                 template_key: Callable[[str], str] | None = None, shared_key: str | None = None):
         self.site = site
         self.config = site.config
         self.env = env
@@ -63,6 +68,10 @@ class RenderContext:
         self.body_html = body_html          # post or comment -> HTML (Markdown rendered once, cached)
         # A post's body with its links resolved and pictures sized (pages/bodies.py).
         self.bodies = bodies or PostBodies(site, body_html, {})
+        # template name -> a hash of it and the templates it uses (render/theme.py); else: of every template
+        self.template_key = template_key or (lambda name: self.global_key)
+        # what every template sees besides the templates: settings and the header navigation
+        self.shared_key = shared_key or self.global_key
         self.template_dirs = template_dirs
         self.comment_forms = comment_forms  # pages/comment_form.CommentForms, or None: no form on post pages
         self._blocks: dict[str, Markup] = {}
@@ -72,11 +81,29 @@ class RenderContext:
         self._feed_entry_keys: dict[str, str] = {}
         self._tag_names: dict[str, tuple[str, ...]] = {}
         self._views: dict[str, PostView] = {}
+        self._frames: dict[tuple[str, ...], str] = {}
 
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:
         """The key of a page rendered from templates."""
         return make_key(self.global_key, *parts)
+
+    def templates_key(self, templates: tuple[str, ...], *parts: Any) -> str:
+        """The key of a page rendered from `templates` only (the page's template, and post_block.html or
+        archive_item.html when it joins blocks or entries): editing another template leaves it alone."""
+        frame = self._frames.get(templates)
+        if frame is None:   # once per page kind, not once per page: 30,000 pages on a big blog
+            frame = self._frames[templates] = make_key(self.shared_key, *[self.template_key(n) for n in templates])
+        return make_key(frame, *parts)
+
+    def block_part_key(self, post: Post) -> str:
+        """The key of the post's block as the build cache keeps it (pages/parts.py)."""
+        return self.templates_key((BLOCK_TEMPLATE,), "block", self.block_key(post))
+
+    def entry_part_key(self, post: Post) -> str:
+        """The key of the post's archive entry in the build cache: the view it is rendered from has what the
+        block shows, less the body, so the block's key covers it."""
+        return self.templates_key((ENTRY_TEMPLATE,), "entry", self.block_key(post))
 
     def data_key_of(self, *parts: Any) -> str:
         """The key of a file no template makes (feeds, the sitemap, redirect maps): a theme edit leaves it."""
@@ -158,7 +185,7 @@ class RenderContext:
         return html
 
     def render_block(self, post: Post) -> str:
-        return self.render_template("post_block.html", {"post": self.view(post)})
+        return self.render_template(BLOCK_TEMPLATE, {"post": self.view(post)})
 
     def page_block(self, post: Post) -> Markup:
         """The block on the post's own page, where its title is the page's <h1> (h2 in listings, under the
@@ -174,18 +201,16 @@ class RenderContext:
         return html
 
     def render_archive_item(self, post: Post) -> str:
-        return self.render_template("archive_item.html", {"post": self.view(post, with_body=False)})
+        return self.render_template(ENTRY_TEMPLATE, {"post": self.view(post, with_body=False)})
 
-    def render_parts(self, post: Post) -> tuple[Markup, Markup]:
-        """The post's block and archive entry, for rendering in worker processes. Markup already, so they
-        arrive as Markup and are not copied once more here: 100,000 blocks are most of a gigabyte."""
-        return Markup(self.render_block(post)), Markup(self.render_archive_item(post))
+    def render_part(self, kind: str, post: Post) -> Markup:
+        """The post's block ('block') or archive entry ('entry'), for rendering in worker processes. Markup
+        already, so it arrives as Markup and is not copied once more here: 100,000 blocks are most of a GB."""
+        return Markup(self.render_block(post) if kind == "block" else self.render_archive_item(post))
 
-    def add_parts(self, rendered: list[tuple[Markup, Markup]]) -> None:
-        """Blocks and archive entries rendered elsewhere (in worker processes), in the order of site.ordered."""
-        for post, (block, item) in zip(self.site.ordered, rendered):
-            self._blocks[post.id] = block
-            self._items[post.id] = item
+    def add_part(self, kind: str, post: Post, html: Markup) -> None:
+        """A block or archive entry rendered elsewhere (a worker process, or an earlier build)."""
+        (self._blocks if kind == "block" else self._items)[post.id] = html
 
     # -- templates ----------------------------------------------------------------------------------------
     def render_template(self, name: str, context: dict) -> str:

@@ -60,7 +60,7 @@ def archives_page(ctx: RenderContext):
         return ctx.render_page("archive_index.html", {
             "title": "Archives", "years": years, "feeds": site_feeds(ctx), "canonical": ARCHIVES_URL})
 
-    yield Page("archives/index.html", ctx.key("archives", shown), render, "the archive index")
+    yield Page("archives/index.html", ctx.templates_key(("archive_index.html",), "archives", shown), render, "the archive index")
 
 
 def categories_page(ctx: RenderContext):
@@ -71,7 +71,7 @@ def categories_page(ctx: RenderContext):
         return ctx.render_page("categories.html", {
             "title": "Categories", "categories": tree, "feeds": site_feeds(ctx), "canonical": CATEGORIES_URL})
 
-    yield Page("categories/index.html", ctx.key("categories", shown), render, "the category list")
+    yield Page("categories/index.html", ctx.templates_key(("categories.html",), "categories", shown), render, "the category list")
 
 
 def index_pages(ctx: RenderContext):

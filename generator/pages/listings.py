@@ -12,6 +12,8 @@ from .feeds import category_feed_url, site_feeds
 from ..render.links import make_lazy
 from .posts import breadcrumbs
 
+TEMPLATES = ("listing.html", "post_block.html")
+
 
 def _day(post):
     return post.date.date()
@@ -23,7 +25,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     pages = paginate(posts, ctx.config.posts_per_page, base)
     shared = repr((len(pages), title, feeds))   # once, not per page
     for page in pages:
-        key = ctx.key("listing", page.url, shared, page.older or "", page.newer or "",
+        key = ctx.templates_key(TEMPLATES, "listing", page.url, shared, page.older or "", page.newer or "",
                       [ctx.block_key(p) for p in page.items])
 
         def render(page=page):
@@ -35,7 +37,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                 **page.template_vars(),
             })
 
-        yield Page(page_path(page.url), key, render, source)
+        yield Page(page_path(page.url), key, render, source, blocks=tuple(page.items))
 
 
 def _blocks(ctx: RenderContext, posts) -> list[Markup]:

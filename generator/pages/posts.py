@@ -22,6 +22,10 @@ def _link(post) -> Link | None:
     return Link(post.title, post.url) if post is not None else None
 
 
+# The page's own block (its title the h1) is rendered with the page from post_block.html, not shared.
+TEMPLATES = ("post.html", "post_block.html")
+
+
 def post_pages(ctx: RenderContext):
     ordered = ctx.site.ordered   # newest first
     for i, post in enumerate(ordered):
@@ -30,8 +34,8 @@ def post_pages(ctx: RenderContext):
         older = ordered[i + 1] if i + 1 < len(ordered) else None
         neighbours = [f"{p.id}\x1d{p.title}" if p is not None else "" for p in (newer, older)]
         forms = ctx.comment_forms
-        key = ctx.key("post", ctx.block_key(post), ctx.comments_key(post), neighbours,
-                      forms.key(post) if forms else "")
+        key = ctx.templates_key(TEMPLATES, "post", ctx.block_key(post), ctx.comments_key(post), neighbours,
+                                forms.key(post) if forms else "")
 
         def render(post=post, comments=comments, newer=newer, older=older):
             # Every post has a feed of its comments (pages/comments.py), empty until the first one.

@@ -69,7 +69,7 @@ def not_found_page(ctx: RenderContext):
         return ctx.render_page("404.html", {"title": "Page not found", "feeds": [], "canonical": None,
                                             "description": "There is no page at this address."})
 
-    yield Page("404.html", ctx.key("404"), render, "the 404 page")
+    yield Page("404.html", ctx.templates_key(("404.html",), "404"), render, "the 404 page")
 
 
 FAVICON = "favicon.svg"

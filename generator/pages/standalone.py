@@ -14,9 +14,9 @@ def standalone_pages(ctx: RenderContext):
 
     feeds = site_feeds(ctx)
     for page in ctx.site.pages:
-        # Its file says everything it shows; Markdown settings, templates, config and the navigation are in
-        # the global key.
-        key = ctx.key("standalone", page.id, page.url, page.source_hash, feeds)
+        # Its file says everything it shows; Markdown settings, config and the navigation are in every
+        # templated page's key, and page.html with what it extends.
+        key = ctx.templates_key(("page.html",), "standalone", page.id, page.url, page.source_hash, feeds)
 
         def render(page=page):
             body = Markup(to_html(page.body, page.body_format))

@@ -11,6 +11,7 @@ it was made from; a file it did not write is never removed.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from ..pages import Page
 
 MANIFEST = ".blog-manifest.json"
 TEMP_PREFIX = ".blog-tmp-"
+_TREE, _FLAT, _FLAT_DIR = 1, 2, ".flat"   # .flat: in the staging folder; no page path starts with a dot folder
 
 
 @dataclass
@@ -31,6 +33,7 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     staged: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)   # every page render() ran for, staged or not
 
 
 class OutputWriter:
@@ -42,6 +45,8 @@ class OutputWriter:
         self.new: dict[str, list] = {}
         self.stats = WriteStats()
         self._made: set[str] = set()
+        self._in_output: dict[str, bool] = {}
+        self._flat: set[str] = set()
         self._order: list[str] = []
 
     def _load_manifest(self) -> dict[str, list]:
@@ -92,26 +97,38 @@ class OutputWriter:
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
         results = (render_many or _serial)(self._stage_one, todo)
+        self.stats.rendered.extend(page.path for page in todo)
         for page, (size, staged) in zip(todo, results):
             self.new[page.path] = [page.key, size]
             if staged:
                 self.stats.staged.append(page.path)
+                if staged == _FLAT:
+                    self._flat.add(page.path)
             else:
                 self.stats.unchanged += 1
 
-    def _stage_one(self, page: Page) -> tuple[int, bool]:
-        """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers."""
+    def _stage_one(self, page: Page) -> tuple[int, int]:
+        """Render one page; stage it unless output/ has these bytes already (0), at its path (_TREE), or by name
+        (_FLAT) when its folder is in output/: no staging folder to make and remove, as costly as the file."""
         data = page.render()
-        if _same_bytes(os.path.join(self.output, page.path), data):
-            return len(data), False
-        staged = os.path.join(self.staging, page.path)
+        target = os.path.join(self.output, page.path)
+        if _same_bytes(target, data):
+            return len(data), 0
+        out_folder = os.path.dirname(target)
+        flat = self._in_output.get(out_folder)   # per process, like _made
+        if flat is None:
+            flat = self._in_output[out_folder] = os.path.isdir(out_folder)
+        staged = self._flat_path(page.path) if flat else os.path.join(self.staging, page.path)
         folder = os.path.dirname(staged)
         if folder not in self._made:   # per process: workers each keep their own
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
         with open(staged, "wb") as f:
             f.write(data)
-        return len(data), True
+        return len(data), _FLAT if flat else _TREE
+
+    def _flat_path(self, path: str) -> str:
+        return os.path.join(self.staging, _FLAT_DIR, hashlib.blake2b(path.encode(), digest_size=16).hexdigest())
 
     def publish(self, inputs: str | None = None) -> WriteStats:
         self.output.mkdir(parents=True, exist_ok=True)
@@ -151,6 +168,10 @@ class OutputWriter:
         exists: dict[str, bool] = {"": True}
         moved: set[str] = set()
         for path in self.stats.staged:
+            if path in self._flat:
+                _move_into_place(self._flat_path(path), os.path.join(output, path))
+                self.stats.written += 1
+                continue
             parts = path.split("/")[:-1]
             folder = ""
             for part in parts:

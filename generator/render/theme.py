@@ -35,6 +35,56 @@ def fingerprint(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
+def template_fingerprints(env, dirs: list[Path]):
+    """name -> a hash of that template and of every template it extends, includes or imports, transitively: a
+    page keyed with it changes when any of them does, and not when an unrelated template is edited. A template
+    that names another by a variable, takes part in a cycle or does not parse counts as using them all."""
+    import jinja2
+    from jinja2 import meta
+
+    every = fingerprint(dirs)
+    memo: dict[str, str] = {}
+
+    class Unknown(Exception):
+        pass
+
+    def resolve(name: str) -> Path | None:
+        for d in dirs:
+            if (d / name).is_file():
+                return d / name
+        return None
+
+    def walk(name: str, stack: tuple[str, ...]) -> str:
+        if name in memo:
+            return memo[name]
+        if name in stack:
+            raise Unknown(name)
+        path = resolve(name)
+        if path is None:
+            return "missing:" + name   # rendering it fails with the template's name
+        source = path.read_bytes()
+        try:
+            refs = set(meta.find_referenced_templates(env.parse(source.decode("utf-8"))))
+        except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+            raise Unknown(name) from None
+        if None in refs:
+            raise Unknown(name)
+        h = hashlib.blake2b(name.encode() + b"\0" + source, digest_size=16)
+        for ref in sorted(refs):
+            h.update(b"\0" + walk(ref, stack + (name,)).encode())
+        memo[name] = h.hexdigest()
+        return memo[name]
+
+    def fingerprint_of(name: str) -> str:
+        try:
+            return walk(name, ())
+        except Unknown:
+            memo[name] = every
+            return every
+
+    return fingerprint_of
+
+
 def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None = None,
                      nav: list[tuple[str, str]] = ()):
     import jinja2   # here, not at the top: a build with nothing to render never needs it

@@ -1,0 +1,64 @@
+"""Each post's block and archive entry, kept in the build cache between builds.
+
+A listing or archive page joins ready-made parts, so a page that only shifted (a new post moves every /page/N/
+down by one) costs the join and nothing else. Before the pages to render are rendered, the parts they name
+(Page.blocks, Page.entries) are loaded from the cache by key; only those the cache lacks (a new or edited post,
+a post whose related posts or tag names changed, an edited post_block.html) are rendered, on all cores when
+there are many, and stored for the next build.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from markupsafe import Markup
+
+from ..publish.cache import compress_part
+from . import Page
+from .context import RenderContext
+
+TABLE = "parts"
+
+
+def prepare_parts(ctx: RenderContext, todo: list[Page], cache, render_many: Callable | None = None) -> int:
+    """Make every part that a page in `todo` joins ready in `ctx`; return how many had to be rendered."""
+    blocks: dict[str, object] = {}
+    entries: dict[str, object] = {}
+    for page in todo:   # by id first: on a first build 100,000 mentions are 20,000 parts
+        for post in page.blocks:
+            blocks[post.id] = post
+        for post in page.entries:
+            entries[post.id] = post
+    wanted: dict[str, tuple[str, object]] = {ctx.block_part_key(p): ("block", p) for p in blocks.values()}
+    wanted.update((ctx.entry_part_key(p), ("entry", p)) for p in entries.values())
+    if not wanted:
+        return 0
+    found = cache.get_html(list(wanted), TABLE)
+    missing = [(key, kind, post) for key, (kind, post) in wanted.items() if key not in found]
+    render = render_many or (lambda fn, jobs: [fn(job) for job in jobs])
+
+    def render_one(job):
+        # Compressed for the cache where it is rendered (a worker, on a first build): not one by one after.
+        html = ctx.render_part(job[1], job[2])
+        return html, compress_part(html)
+
+    rendered = render(render_one, missing)
+    fresh = {key: html for (key, _, _), (html, _) in zip(missing, rendered)}
+    for key, (kind, post) in wanted.items():
+        html = fresh.get(key)
+        # Popped as it is wrapped: Markup copies the text, and 10,000 blocks held twice are 60 MB more.
+        ctx.add_part(kind, post, html if html is not None else Markup(found.pop(key)))
+    if fresh:
+        cache.put_html({key: data for (key, _, _), (_, data) in zip(missing, rendered)}, TABLE)
+        _prune(ctx, cache)
+    return len(missing)
+
+
+def _prune(ctx: RenderContext, cache) -> None:
+    """Forget parts no current post has (edited posts, an older post_block.html) once they outnumber the live
+    ones, so the cache does not grow for ever."""
+    live = 2 * len(ctx.site.ordered)
+    if cache.html_count(TABLE) <= 2 * live + 100:
+        return
+    keys = {ctx.block_part_key(p) for p in ctx.site.ordered} | {ctx.entry_part_key(p) for p in ctx.site.ordered}
+    cache.prune_html(keys, TABLE)

@@ -1,0 +1,215 @@
+"""A rebuild costs what the edit changes: for each kind of edit, the pages rendered are the pages whose bytes
+change, plus at most a small remainder named here, and the post blocks and archive entries rendered are those
+of the posts the edit touched (the rest come from the cache). Every rebuild is also byte-identical to a full
+build of the same files. Counting renders is the point, not timing them: speed is shown by `python -m bench`.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.build import BuildOptions, build
+from generator.publish.writer import MANIFEST
+from sitefactory import make_site, post
+
+THEME = Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
+NOW = datetime(2015, 1, 1, tzinfo=ZoneInfo("UTC"))
+CATEGORIES = ["diary", "book/john_ringo", "openstack/havana", ""]
+TAGS = ["nova", "python", "book", "rare", "diary", "scifi"]
+POSTS = 30
+
+
+def fields_of(i: int) -> dict:
+    rnd = random.Random(i)
+    return {"title": f"Post {i}", "date": f"2014-0{1 + i % 3}-{1 + i % 27:02d} {10 + i % 10}:00",
+            "tags": rnd.sample(TAGS, rnd.randint(1, 3)), "summary": f"Summary {i}." if i % 2 else ""}
+
+
+def rel_of(i: int) -> str:
+    category = CATEGORIES[i % len(CATEGORIES)]
+    return f"content/{category + '/' if category else ''}p{i:02d}.md"
+
+
+def text_of(fields: dict, body: str = "A body.\n") -> str:
+    extra = {k: v for k, v in fields.items() if k not in ("title", "date") and v}
+    return post(fields["title"], fields["date"], body, **extra)
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    files = {rel_of(i): text_of(fields_of(i)) for i in range(POSTS)}
+    files["content/diary/p00.comments/c1.md"] = "---\nauthor: Jane\ndate: 2014-04-01 09:00\n---\nHi.\n"
+    site = make_site(tmp_path, files, {"posts_per_page": 3, "title": "T", "related": {"count": 2}})
+    run(site)
+    return site
+
+
+def run(site: Path, output: Path | None = None):
+    return build(BuildOptions(site_dir=site, output_dir=output, now=NOW), warn=lambda msg: None)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != MANIFEST}
+
+
+def rebuild(site: Path, tmp_path: Path):
+    """The incremental rebuild's result, after checking its output against a full build of the same files."""
+    result = run(site)
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
+    run(clean)
+    assert tree(site / "output") == tree(clean / "output"), "the rebuild differs from a full build"
+    return result
+
+
+def dates_of(i: int) -> set[str]:
+    """The date archives listing post i: its day's, month's and year's."""
+    year, month, day = fields_of(i)["date"][:10].split("-")
+    return {f"{year}/index.html", f"{year}/{month}/index.html", f"{year}/{month}/{day}/index.html"}
+
+
+def archives_of(i: int) -> set[str]:
+    """The title-and-summary pages listing post i: its tags' and its date archives."""
+    return {f"tags/{t}/index.html" for t in fields_of(i)["tags"]} | dates_of(i)
+
+
+def sharing_a_tag(tags) -> int:
+    return sum(1 for i in range(POSTS) if set(fields_of(i)["tags"]) & set(tags))
+
+
+def write(site: Path, rel: str, text: str) -> None:
+    path = site / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def override(site: Path, name: str) -> None:
+    """A site copy of a theme template whose output changes (a comment inside what every use renders)."""
+    text = (THEME / name).read_text(encoding="utf-8")
+    if "</body>" in text:
+        marked = text.replace("</body>", "<!-- edited --></body>", 1)
+    elif "{% block content %}" in text:
+        marked = text.replace("{% block content %}", "{% block content %}<!-- edited -->", 1)
+    else:
+        marked = "<!-- edited -->" + text
+    write(site, f"templates/{name}", marked)
+
+
+# Each edit: (change the files, the most parts it may render, the pages it may render whose bytes do not
+# change). Post 4 has no summary, so its Atom entry shows its body (feedgen shows a summary instead where
+# there is one).
+EDITS = {
+    "body": (lambda s: write(s, rel_of(4), text_of(fields_of(4), "A longer body.\n")), 2,
+             # Archive pages are keyed by the whole file of each post they list; an entry shows neither body nor tags.
+             archives_of(4)),
+    "title": (lambda s: write(s, rel_of(4), text_of({**fields_of(4), "title": "Renamed"})),
+              2 * (1 + sharing_a_tag(fields_of(4)["tags"])), set()),
+    "tags": (lambda s: write(s, rel_of(8), text_of({**fields_of(8), "tags": ["rare", "python"]})),
+             2 * (1 + sharing_a_tag(fields_of(8)["tags"] + ["rare", "python"])), dates_of(8)),
+    "date": (lambda s: write(s, rel_of(8), text_of({**fields_of(8), "date": "2014-12-24 10:00"})),
+             2 * (1 + sharing_a_tag(fields_of(8)["tags"])), set()),
+    "add": (lambda s: write(s, "content/diary/new.md", text_of({"title": "New", "date": "2014-12-01 10:00",
+                                                                  "tags": ["nova"]})),
+            2 * (1 + sharing_a_tag(["nova"])), set()),
+    "delete": (lambda s: (s / rel_of(1)).unlink(), 2 * sharing_a_tag(fields_of(1)["tags"]), set()),
+    "rename": (lambda s: (s / rel_of(5)).rename(s / "content/diary/renamed.md"),
+               2 * (1 + sharing_a_tag(fields_of(5)["tags"])), set()),
+    "comment": (lambda s: write(s, "content/diary/p08.comments/c.md",
+                                "---\nauthor: Bob\ndate: 2014-04-02 09:00\n---\nYo.\n"), 2, set()),
+    "no change": (lambda s: None, 0, set()),
+}
+TEMPLATES = ["post_block.html", "archive_item.html", "tags.html", "base.html", "pagination.html", "post.html",
+             "listing.html"]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_edit_renders_what_it_changes(site, tmp_path, edit):
+    change, most_parts, remainder = EDITS[edit]
+    change(site)
+    result = rebuild(site, tmp_path)
+    rendered, changed = set(result.stats.rendered), set(result.stats.staged)
+    assert changed <= rendered
+    assert rendered - changed <= remainder, f"rendered for nothing: {sorted(rendered - changed - remainder)}"
+    assert result.parts_rendered <= most_parts, "blocks of posts the edit did not touch were rendered again"
+    if edit != "no change":
+        assert changed, "the edit changed no file"
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_a_template_edit_renders_its_users_only(site, tmp_path, name):
+    override(site, name)
+    result = rebuild(site, tmp_path)
+    rendered, changed = set(result.stats.rendered), set(result.stats.staged)
+    assert rendered == changed, f"rendered for nothing: {sorted(rendered - changed)}"
+    # Only post_block.html and archive_item.html make parts; an edit to any other renders none of them.
+    parts = {"post_block.html": POSTS, "archive_item.html": POSTS}.get(name, 0)
+    assert result.parts_rendered == parts
+    if name == "tags.html":
+        assert rendered == {"tags/index.html"}
+    if name == "base.html":   # every page made from a template, and no feed (feedgen makes those)
+        assert not [p for p in rendered if not p.endswith(".html")]
+
+
+def test_a_shifted_listing_renders_no_block(site, tmp_path):
+    """A new post moves every post of the front page down by one: all its pages change, none of the blocks."""
+    write(site, "content/new.md", text_of({"title": "New", "date": "2014-12-31 10:00", "tags": []}))
+    result = rebuild(site, tmp_path)
+    pages = {p for p in result.stats.staged if p == "index.html" or p.startswith("page/")}
+    assert len(pages) == -(-(POSTS + 1) // 3)   # every front page
+    assert result.parts_rendered == 2             # the new post's block and archive entry
+
+
+def test_a_template_included_by_another_counts_for_its_users(site, tmp_path):
+    """Keys follow includes: post_block.html including extra.html makes every page showing a block depend on
+    extra.html, found by reading the templates (jinja2.meta), with nothing declared by hand."""
+    write(site, "templates/extra.html", "<p class='extra'>one</p>\n")
+    block = (THEME / "post_block.html").read_text(encoding="utf-8")
+    write(site, "templates/post_block.html", block.replace("</article>", "{% include 'extra.html' %}</article>"))
+    run(site)
+    write(site, "templates/extra.html", "<p class='extra'>two</p>\n")
+    result = rebuild(site, tmp_path)
+    assert result.parts_rendered == POSTS
+    assert "index.html" in result.stats.staged and "tags/index.html" not in result.stats.rendered
+    assert set(result.stats.rendered) == set(result.stats.staged)
+
+
+def test_a_template_named_by_an_expression_counts_as_using_every_template(site, tmp_path):
+    """An include whose name is computed cannot be followed: that template's pages depend on all templates."""
+    write(site, "templates/extra.html", "<p>one</p>\n")
+    tags = (THEME / "tags.html").read_text(encoding="utf-8")
+    write(site, "templates/tags.html", tags.replace("{% block content %}",
+                                                     "{% block content %}{% include 'ex' ~ 'tra.html' %}"))
+    run(site)
+    write(site, "templates/extra.html", "<p>two</p>\n")
+    result = rebuild(site, tmp_path)
+    assert "tags/index.html" in result.stats.staged
+
+
+def test_damaged_parts_in_the_cache_are_rendered_again(site, tmp_path):
+    """A block whose bytes changed in the cache (its checksum no longer matches) is noticed, said once, and
+    rendered again: the shifted pages it is joined into are still a full build's."""
+    import sqlite3
+
+    db = site / ".blog-cache" / "cache.sqlite"
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT key, html FROM parts").fetchall()
+        assert len(rows) == 2 * POSTS
+        for key, data in rows:
+            con.execute("UPDATE parts SET html = ? WHERE key = ?", (data[:-1] + bytes([data[-1] ^ 1]), key))
+    con.close()
+    write(site, "content/new.md", text_of({"title": "New", "date": "2014-12-31 10:00", "tags": []}))
+    warnings = []
+    result = build(BuildOptions(site_dir=site, now=NOW), warn=warnings.append)
+    assert any("damaged" in w and "rebuilding it" in w for w in warnings), warnings
+    assert result.parts_rendered > 2
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
+    run(clean)
+    assert tree(site / "output") == tree(clean / "output")
