@@ -13,7 +13,7 @@ from . import __version__
 from .publish.cache import CACHE_DIR, BuildCache
 from .config import load_config
 from .content.loader import load_content, read_body
-from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, render_all, to_html
+from .render.markdown_render import MARKDOWN_FINGERPRINT, comment_html, html_key, post_html, render_all
 from .publish.keys import make_key
 from .content.model import Site, build_site, is_published
 from .parallel import fork_map, in_background
@@ -101,7 +101,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                                   future=options.future, drafts=options.drafts)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
-                body_html = _render_bodies(site_dir, site, content, cache, options.progress)
+                body_html = _render_bodies(site_dir, site, content, cache, warn, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
@@ -150,24 +150,30 @@ def _progress(factory, label: str, total: int):
         bar.close()
 
 
-def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progress=None):
-    """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by body hash."""
+def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, warn, progress=None):
+    """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by body hash.
+    Comments are rendered within a budget (comments.max_bytes): one that will not render is shown as text."""
+    budget = site.config.comments.max_bytes
     wanted: dict[str, tuple] = {}
     for post in site.ordered:
-        wanted[html_key(post.body_hash)] = (post, False)
+        wanted[html_key(post.body_hash)] = (post, None)
+    comment_keys: dict[str, str] = {}
     for comments in site.comments.values():
         for comment in comments:
-            wanted[html_key(comment.body_hash)] = (comment, True)
+            key = comment_keys[comment.body_hash] = html_key(comment.body_hash, budget)
+            wanted[key] = (comment, budget)
     have = cache.html_keys()
     jobs = []
-    for key, (record, untrusted) in wanted.items():
+    for key, (record, limit) in wanted.items():
         if key not in have:
             body = content.bodies.get(record.body_hash)
             if body is None:
                 body = read_body(site_dir, record)
-            jobs.append((key, body, record.body_format, untrusted))
+            jobs.append((key, body, record.body_format, record.source, limit))
     with _progress(progress, "markdown", len(jobs)) as step:
-        fresh = render_all(jobs, step)
+        fresh, plain = render_all(jobs, step)
+    for source, why in plain:
+        warn(f"warning: {source}: shown as plain text: {why}")
     if fresh:
         cache.put_html(fresh)
     if len(have) > 2 * len(wanted) + 100:
@@ -175,13 +181,15 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progr
     memo: dict[str, str] = dict(fresh)
 
     def body_html(body_hash: str) -> str:
-        key = html_key(body_hash)
+        key = comment_keys.get(body_hash) or html_key(body_hash)
         html = memo.get(key)
         if html is None:
             html = cache.get_html([key]).get(key)
             if html is None:   # lost from a damaged cache after html_keys() was read: render it again
-                record, untrusted = wanted[key]   # its source was dropped after rendering: read it again
-                html = to_html(read_body(site_dir, record), record.body_format, untrusted)
+                record, limit = wanted[key]   # its source was dropped after rendering: read it again
+                body = read_body(site_dir, record)
+                html = post_html(body, record.body_format, record.source) if limit is None \
+                    else comment_html(body, record.body_format, limit)[0]
             memo[key] = html
         return html
 

@@ -23,6 +23,12 @@ class RelatedSettings:
 
 
 @dataclass(frozen=True)
+class CommentSettings:
+    """`comments:` in config.yaml. Each key is checked on its own (_COMMENT_KEYS), so keys can be added freely."""
+    max_bytes: int = 20_480   # a stranger's comment longer than this is published as plain text
+
+
+@dataclass(frozen=True)
 class Config:
     title: str = "My blog"
     tagline: str = ""
@@ -34,6 +40,7 @@ class Config:
     feed_size: int = 20
     recent_comments: int = 50
     related: RelatedSettings = field(default_factory=RelatedSettings)
+    comments: CommentSettings = field(default_factory=CommentSettings)
     theme: str = "default"
     date_format: str = "%a, %d %b %Y"
     time_format: str = "%H:%M"
@@ -63,6 +70,8 @@ _TYPES = {
     "date_format": str, "time_format": str, "pyblosxom_urls": bool,
 }
 _RELATED_KEYS = {"count": int, "ignore_tags": list}
+_COMMENT_KEYS = {"max_bytes": int}
+_SECTIONS = ("related", "comments")
 
 
 def _check(value, kind, key, path):
@@ -98,10 +107,12 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
     for key, value in raw.items():
         if key == "related":
             values["related"] = _related(value, path)
+        elif key == "comments":
+            values["comments"] = _comments(value, path)
         elif key in _TYPES:
             values[key] = _check(value, _TYPES[key], key, path)
         else:
-            known = ", ".join(sorted([*_TYPES, "related"]))
+            known = ", ".join(sorted([*_TYPES, *_SECTIONS]))
             raise BlogError(f"unknown config key '{key}'; the keys are: {known}", path)
     config = Config(**values)
     try:
@@ -128,3 +139,16 @@ def _related(value, path) -> RelatedSettings:
         _check(item, _RELATED_KEYS[key], f"related.{key}", path)
     ignore = tuple(str(t) for t in value.get("ignore_tags", ()))
     return RelatedSettings(count=value.get("count", 6), ignore_tags=ignore)
+
+
+def _comments(value, path) -> CommentSettings:
+    if value is None:
+        return CommentSettings()
+    if not isinstance(value, dict):
+        raise BlogError("'comments' must be a mapping, such as {max_bytes: 20480}", path)
+    for key, item in value.items():
+        if key not in _COMMENT_KEYS:
+            raise BlogError(f"unknown config key 'comments.{key}'; the keys are: "
+                            f"{', '.join(sorted(_COMMENT_KEYS))}", path)
+        _check(item, _COMMENT_KEYS[key], f"comments.{key}", path)
+    return CommentSettings(**{str(k): v for k, v in value.items()})

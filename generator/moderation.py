@@ -20,6 +20,7 @@ from .config import Config, load_config
 from .errors import BlogError
 from .content.frontmatter import split
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
+from .render.markdown_render import comment_html
 from .render.sanitize import plain_text, safe_url
 
 PENDING_DIR = "comments-pending"
@@ -173,6 +174,10 @@ def approve(site_dir: Path, ident: str) -> tuple[Path, Path]:
     except BlogError as e:
         raise BlogError(f"{e.message}; fix it, or reject it", path, e.line) from None
     _, body, fm_lines = split(text, path)
+    # Rendered as the build will render it: one the build would show as plain text stays queued.
+    why = comment_html(body, comment.body_format, config.comments.max_bytes)[1]
+    if why:
+        raise BlogError(f"this comment would not render ({why}); shorten it, or reject it", path)
     kept = {k: v for k, v in meta.items() if k != "post"}
     published = _without_post_key(text, len(fm_lines))
     if split(published, path)[0] != kept:   # 'post:' written in some unusual YAML form: write the rest anew
@@ -211,6 +216,10 @@ def add(site_dir: Path, post_ref: str, *, author: str, url: str = "", email: str
         raise BlogError(f"--url {plain_text(url)!r} is not an http:// or https:// address")
     if not body.strip():
         raise BlogError("the comment is empty; give its text on standard input or with --file")
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > config.comments.max_bytes:
+        raise BlogError(f"the comment is {size} bytes, more than comments.max_bytes "
+                        f"({config.comments.max_bytes}); shorten it")
     when = (now or datetime.now(config.tz)).astimezone(config.tz).replace(microsecond=0)
     front: dict = {} if approved else {"post": "/" + post_id}
     front.update({"author": author, "date": when})
