@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .publish.cache import CACHE_DIR, BuildCache
+from .publish.cache import CACHE_DIR, BuildCache, cache_folder
 from .config import load_config
 from .content.loader import load_content, read_body
 from .render.markdown_render import MARKDOWN_FINGERPRINT, comment_html, html_key, post_html, render_all
@@ -50,6 +50,7 @@ class BuildOptions:
     future: bool = False
     drafts: bool = False
     lock_timeout: float = 60.0
+    adopt: bool = False          # replace files in output/ that blog did not write
     # progress(label, total) -> an object with update(n) and close(); None shows nothing (cron, tests).
     progress: Callable[[str, int], Any] | None = None
 
@@ -80,7 +81,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
     site_dir = options.site_dir.resolve()
     output_dir = (options.output_dir or site_dir / "output").resolve()
     timer = _Timer()
-    with build_lock(site_dir / CACHE_DIR, options.lock_timeout):
+    with build_lock(site_dir, options.lock_timeout):
         config = load_config(site_dir)
         cache = BuildCache(site_dir, warn)
         try:
@@ -93,7 +94,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
                 global_key = make_key(data_key, fingerprint(dirs))
                 shown, inputs = _inputs(global_key, content, now, options, site_dir, config)
-                writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
+                writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
@@ -105,7 +106,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
-                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates")
+                env = make_environment(dirs, config, cache_folder(site_dir / CACHE_DIR / "templates", warn))
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key)
                 pages = collect_pages(ctx, site_dir)
                 todo = writer.changed(pages)
@@ -121,7 +122,11 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     writer.discard()
                     raise
             with timer.stage("write"):
-                stats = writer.publish(inputs)
+                try:
+                    stats = writer.publish(inputs)
+                except BaseException:
+                    writer.discard()
+                    raise
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started)
