@@ -42,7 +42,7 @@ def cmd_build(args) -> int:
             raise UsageError(e.message) from None
     warn = (lambda msg: print(msg, file=sys.stderr))
     options = BuildOptions(site_dir=args.site, output_dir=args.output, now=now, future=args.future,
-                           drafts=args.drafts, lock_timeout=args.wait,
+                           drafts=args.drafts, lock_timeout=args.wait, adopt=args.adopt,
                            progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
     if args.timings:
@@ -147,6 +147,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", metavar="DATE", help='build as if it were DATE, e.g. "2014-02-25 09:00"')
     p.add_argument("--wait", type=_seconds, default=60.0, metavar="SECONDS",
                    help="how long to wait for another running build (default 60)")
+    p.add_argument("--adopt", action="store_true",
+                   help="replace files in output/ that blog did not write (otherwise such a file stops the build)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="preview the site locally",

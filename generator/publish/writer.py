@@ -32,6 +32,7 @@ TEMP_PREFIX = ".blog-tmp-"
 _STAGING_RECORD = "staging-in-output"
 _STAGING_NAME = re.compile(r"\.blog-tmp-[0-9a-f]{16}\Z")
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_CONTENT_FILE = re.compile(r"content/\S+")
 
 
 @dataclass
@@ -396,7 +397,7 @@ def _check_files_and_folders(sources: dict[str, str]) -> None:
     for folder, path in folders.items():
         if folder in sources:
             a, b = sources[path], sources[folder]
-            named = next((s for s in (a, b) if s.startswith("content/")), None)
+            named = next((m.group(0) for m in map(_CONTENT_FILE.search, (a, b)) if m), None)
             raise BlogError(f"/{folder} is both a file ({b}) and a folder ({a} writes /{path}); "
                             "rename the folder or tag", named)
 
