@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
 from ..errors import BlogError
+
+# C0 controls but tab, newline and return, and U+FFFE/U+FFFF: XML (the feeds) cannot hold them at all. Dropped
+# from every file's text, and from front matter values, where YAML escapes ("\x1f", "\0") can make them too.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # The C loader is several times faster on 10,000 files; fall back where libyaml is missing.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -51,6 +56,8 @@ def split(text: str, path: Path | str) -> tuple[dict, str, list[str]]:
         meta = {}
     if not isinstance(meta, dict):
         raise BlogError("the front matter must be 'key: value' lines", path, 2)
+    if "\\" in source:
+        meta = _without_controls(meta)
     if "*" in source and _expanded_size(meta) > MAX_EXPANDED:
         # YAML aliases repeat a value without writing it again: ten lines can stand for gigabytes of text.
         raise BlogError(f"the front matter expands (through YAML aliases) to more than {MAX_EXPANDED:,} items "
@@ -59,6 +66,18 @@ def split(text: str, path: Path | str) -> tuple[dict, str, list[str]]:
 
 
 MAX_EXPANDED = 1_000_000
+
+
+def _without_controls(value, depth: int = 0):
+    if isinstance(value, str):
+        return CONTROL.sub("", value)
+    if depth > 50:   # aliases can nest deep; values that deep are refused by the size check or never shown
+        return value
+    if isinstance(value, dict):
+        return {_without_controls(k, depth + 1): _without_controls(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_controls(v, depth + 1) for v in value]
+    return value
 
 
 def _expanded_size(value, budget: int = MAX_EXPANDED + 1) -> int:

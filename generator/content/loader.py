@@ -50,7 +50,8 @@ def walk_files(root: str, inside: str, warn=None):
         for entry in listed:
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
             if "\n" in entry.name or "\r" in entry.name:
-                raise BlogError("a file name holding a line break cannot be a URL; rename it", _shown(entry.path))
+                shown = _shown(entry.path).replace("\n", "\\n").replace("\r", "\\r")
+                raise BlogError("a file name holding a line break cannot be a URL; rename it", shown)
             other = lowered.setdefault(entry.name.lower(), entry.name)
             if other != entry.name:
                 say(f"warning: {_shown(entry.path)}: differs from {other} only in case; they collide on "

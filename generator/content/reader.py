@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 from ..errors import BlogError
-from .frontmatter import key_line, split
+from .frontmatter import CONTROL as _CONTROL, key_line, split
 from .model import Comment, Post
 from .slugs import tag_slug
 
@@ -17,8 +16,6 @@ POST_SUFFIXES = (".md", ".markdown")
 COMMENTS_SUFFIX = ".comments"
 FORMATS = ("markdown", "html")
 _POST_KEYS = {"title", "date", "tags", "draft", "summary", "format"}
-# C0 controls but tab, newline and return, and U+FFFE/U+FFFF: XML (the feeds) cannot hold them at all.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # More tags than this on one post is almost surely a mistake (every tag feed repeats them all): a warning.
 MANY_TAGS = 50
 

@@ -82,7 +82,7 @@ def _survives_damage(miss):
 def cache_folder(folder: Path, warn) -> Path:
     """`folder` (.blog-cache or a folder in it) as a folder: whatever else has its name is the cache's own, broken,
     and is removed first."""
-    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+    if os.path.lexists(folder) and not folder.is_dir():   # a link to a folder (a faster disk) is fine
         warn(f"warning: {folder}: not a folder; the build cache is rebuilt")
         _clear(folder)
     folder.mkdir(exist_ok=True)
