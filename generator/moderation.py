@@ -7,8 +7,11 @@ terminal must not obey escape sequences hidden in it."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -25,6 +28,7 @@ from .render.sanitize import plain_text, safe_url
 
 PENDING_DIR = "comments-pending"
 _FIRST_LINE = 60
+_COLUMN_LIMITS = (40, 24, 16, _FIRST_LINE)   # post, author, date, first line
 
 
 @dataclass(frozen=True)
@@ -129,17 +133,33 @@ def _post_of(site_dir: Path, config: Config, path: Path, meta: dict) -> str:
 
 # -- writing -------------------------------------------------------------------------------------------------
 def _create(folder: Path, stem: str, text: str) -> Path:
-    """Write text to folder/stem.md, or stem-2.md, ...: never over an existing file, even in a race."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
+    """Write text to folder/stem.md, or stem-2.md, ...: never over an existing file, even in a race, and never
+    half: the text goes to a temporary file first (a dot-file, which builds ignore), is synced, then linked to
+    its name (a link fails where a file exists), so a full disk leaves nothing behind."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".blog-tmp-", suffix=".md", dir=folder)
+    except OSError as e:
+        raise BlogError(f"cannot write a comment here ({e.strerror}); nothing was written", folder) from None
+    try:
         try:
-            with open(path, "x", encoding="utf-8", newline="") as f:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
-            return path
-        except FileExistsError:
-            continue
-    raise BlogError(f"no free file name for {stem}.md; tidy up the folder", folder)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+        except OSError as e:
+            raise BlogError(f"cannot write the comment ({e.strerror}); nothing was written", folder) from None
+        for n in range(1, 10_000):
+            path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
+            try:
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                continue
+        raise BlogError(f"no free file name for {stem}.md; tidy up the folder", folder)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _comment_stem(author: str, when: datetime | None) -> str:
@@ -235,6 +255,10 @@ def add(site_dir: Path, post_ref: str, *, author: str, url: str = "", email: str
 
 
 # -- the command ---------------------------------------------------------------------------------------------
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _show(site_dir: Path, p: Path) -> str:
     try:
         return p.relative_to(site_dir).as_posix()
@@ -250,10 +274,19 @@ def print_queue(site_dir: Path, out, warn) -> None:
     rows = [("ID", "POST", "AUTHOR", "DATE", "FIRST LINE")]
     rows += [(p.id, p.post, p.author, p.date.strftime("%Y-%m-%d %H:%M") if p.date else "?", p.first_line)
              for p in items]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    # A stranger chooses the author's name and the text: every column but the ID (which approve needs whole) is
+    # cut with an ellipsis so that a line fits the terminal (80 columns when there is none).
+    width = shutil.get_terminal_size((80, 24)).columns
+    id_width = max(len(r[0]) for r in rows)
+    limits = [min(limit, max(len(r[i]) for r in rows)) for i, limit in zip(range(1, 5), _COLUMN_LIMITS)]
+    room = width - id_width - 2 * 4
+    while sum(limits) > room and max(limits) > 8:
+        widest = limits.index(max(limits))
+        limits[widest] -= 1
     for row in rows:
-        out("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
-    out(f"{len(items)} waiting. 'blog comments approve ID' publishes one, 'blog comments reject ID' deletes it.")
+        cells = [row[0].ljust(id_width)] + [_cut(cell, w).ljust(w) for cell, w in zip(row[1:], limits)]
+        out("  ".join(cells).rstrip())
+    out(f"{len(items)} waiting: 'blog comments approve ID' publishes one, 'reject ID' deletes it.")
 
 
 def read_body_arg(file: Path | None) -> str:

@@ -149,3 +149,60 @@ def test_add_refuses_a_comment_over_max_bytes(tmp_path):
     assert not (site / "comments-pending").exists() or not list((site / "comments-pending").iterdir())
     body.write_text("y" * 100)
     assert run_blog(site, "comments", "add", "/diary/host", "--author", "Sam", "--file", str(body)).returncode == 0
+
+
+# -- the queue keeps its promises ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("date", ["0000-00-00", "2014-02-30", "'2014-02-30'", "0001-01-01T00:00:00+14:00",
+                                  "[1, 2]"])
+def test_a_queued_comment_with_an_impossible_date_is_flagged_by_list_and_removed_by_reject(tmp_path, date):
+    site = approve_site(tmp_path, "Hello.")
+    (site / "comments-pending/c1.md").write_text(f"---\npost: /diary/host\nauthor: Eve\ndate: {date}\n---\nHi\n")
+    (site / "comments-pending/c2.md").write_text("---\npost: /diary/host\nauthor: Fine\ndate: 2014-03-01 09:00\n"
+                                                 "---\nOK\n")
+    listed = run_blog(site, "comments", "list")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert "c1" in listed.stdout + listed.stderr and "Fine" in listed.stdout
+    rejected = run_blog(site, "comments", "reject", "c1")
+    assert rejected.returncode == 0, rejected.stderr
+    assert not (site / "comments-pending/c1.md").exists()
+    approved = run_blog(site, "comments", "approve", "c2")
+    assert approved.returncode == 0, approved.stderr
+
+
+@pytest.mark.parametrize("field", ["author", "post", "body"])
+def test_list_cuts_every_column_to_the_terminal(tmp_path, field):
+    huge = "N" * 100_000
+    author, post_ref, body = (huge if field == "author" else "Eve"), ("/diary/" + huge if field == "post"
+                                                                     else "/diary/host"), (huge if field == "body" else "Hi")
+    site = approve_site(tmp_path, "x")
+    (site / "comments-pending/c1.md").write_text(f"---\npost: {post_ref}\nauthor: {author}\n"
+                                                 f"date: 2014-02-25 08:12\n---\n{body}\n")
+    listed = run_blog(site, "comments", "list")
+    assert listed.returncode == 0
+    assert all(len(line) <= 80 for line in listed.stdout.splitlines()), listed.stdout[:500]
+    assert "…" in listed.stdout
+
+
+def test_approve_on_a_full_disk_leaves_nothing_half_written_and_can_be_retried(tmp_path):
+    import resource
+    import subprocess
+    import sys
+    from sitefactory import REPO
+    site = approve_site(tmp_path, "A comment long enough to pass the file size limit. " * 200)
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+    result = subprocess.run([sys.executable, "-m", "generator", "comments", "approve", "c1"], cwd=site, env=env,
+                            capture_output=True, text=True, preexec_fn=limit, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1
+    folder = site / "content/diary/host.comments"
+    assert not folder.exists() or not list(folder.iterdir())
+    assert (site / "comments-pending/c1.md").is_file()
+    retried = run_blog(site, "comments", "approve", "c1")
+    assert retried.returncode == 0, retried.stderr
+    assert len(list(folder.glob("*.md"))) == 1
+    built = run_blog(site, "build", "--quiet")
+    assert built.returncode == 0, built.stderr
