@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ..content.reader import MANY_TAGS
 from . import Page
 from .context import RenderContext
 
@@ -63,8 +64,11 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
         fe.link(href=link)
         fe.published(post.date)
         fe.updated(post.date)
-        for name in ctx.tag_names(post):
-            fe.category(term=name)
+        # One call: feedgen rebuilds its RSS list on every call (quadratic in tags). At most MANY_TAGS of them:
+        # a post is in the feed of each of its tags, so more would make tag feeds quadratic in its tags.
+        names = ctx.tag_names(post)[:MANY_TAGS]
+        if names:
+            fe.category([{"term": name} for name in names])
         html = ctx.body_html(post.body_hash)
         fe.content(html, type="CDATA" if not atom else "html")
         if post.summary:
