@@ -89,6 +89,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 content = load_content(site_dir, config.tz, cache, warn)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
                 _warn_orphan_comments(content, warn)
+                _warn_clock_back(content, cache, now, options, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, config.fingerprint())
@@ -257,6 +258,20 @@ def _inputs(global_key: str, content, now: datetime, options: BuildOptions, site
     statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
     parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
     return len(shown), make_key(global_key, parts)
+
+
+def _warn_clock_back(content, cache: BuildCache, now: datetime, options: BuildOptions, warn) -> None:
+    """A clock (or --now) earlier than the last build's takes back posts that build published: said, counted."""
+    last = cache.get_blob("clock")
+    if isinstance(last, float) and now.timestamp() < last and not options.future:
+        then = datetime.fromtimestamp(last, now.tzinfo)
+        gone = sum(1 for p in content.posts if now < p.date <= then and (options.drafts or not p.draft))
+        if gone:
+            warn(f"warning: this build's time ({now:%Y-%m-%d %H:%M}) is earlier than the last build's "
+                 f"({then:%Y-%m-%d %H:%M}): {gone} post(s) it published are taken down until their dates; "
+                 "check the clock or --now")
+    if last != now.timestamp():
+        cache.put_blob("clock", now.timestamp())
 
 
 def _warn_orphan_comments(content, warn) -> None:

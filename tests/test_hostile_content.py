@@ -366,3 +366,15 @@ def test_tag_feeds_stay_linear_in_a_posts_tags(site):
     for path in (site / "output/tags").glob("*/index.rss"):
         total += path.read_text().count("<category>")
     assert total <= 50 * 501
+
+
+@pytest.mark.parametrize("now, gone", [("2014-02-25 08:00", 1), ("2014-02-20 12:00", 2), ("2015-01-01", 0)])
+def test_a_clock_earlier_than_the_last_builds_warns_with_the_count(site, now, gone):
+    assert run_blog(site, "build", "--quiet", "--now", "2014-06-01 10:00").returncode == 0
+    result = run_blog(site, "build", "--quiet", "--now", now)
+    assert result.returncode == 0
+    warned = [line for line in result.stderr.splitlines() if "earlier than the last build" in line]
+    if gone:
+        assert len(warned) == 1 and f"{gone} post(s)" in warned[0]
+    else:
+        assert not warned
