@@ -378,3 +378,31 @@ def test_a_clock_earlier_than_the_last_builds_warns_with_the_count(site, now, go
         assert len(warned) == 1 and f"{gone} post(s)" in warned[0]
     else:
         assert not warned
+
+
+NAMES = ["with space", "hash#tag", "what?", "café", "日本語", "100%", "a+b&c"]
+
+
+def test_urls_from_file_names_are_percent_encoded_in_links_feeds_and_the_sitemap(tmp_path):
+    from urllib.parse import unquote, urlsplit
+    files = {f"content/odd cat/{name}.md": post(f"Post {n}", f"2014-02-{n + 1:02d} 10:00", "x", tags=[name])
+             for n, name in enumerate(NAMES)}
+    site = make_site(tmp_path, files, {"base_url": "https://example.org/blog/"})
+    output = build(site)
+    hrefs = set()
+    for page in output.rglob("*.html"):
+        hrefs.update(a["href"] for a in html(page).select("a[href]"))
+    parsed = feed(output / "index.rss")
+    links = {e.link for e in parsed.entries}
+    sitemap = (output / "sitemap.xml").read_text()
+    import re as re_module
+    import html as html_module
+    locs = {html_module.unescape(u) for u in re_module.findall(r"<loc>([^<]*)</loc>", sitemap)}
+    for name in NAMES:
+        for where, found in (("links", hrefs), ("feed", links), ("sitemap", locs)):
+            matching = [u for u in found if unquote(urlsplit(u).path).endswith(f"/odd cat/{name}.html")]
+            assert matching, (where, name)
+            for u in matching:
+                path = urlsplit(u).path
+                assert all(c not in path for c in " #?") and path.isascii(), (where, u)
+                assert (output / unquote(path).removeprefix("/blog/")).is_file(), (where, u)

@@ -36,14 +36,14 @@ def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, descr
 
     config = ctx.config
     fg = FeedGenerator()
-    fg.id(config.absolute(page_url))
+    fg.id(config.link(page_url))
     fg.title(title)
     fg.description(description or title)
     fg.subtitle(description or title)
     # feedgen takes the RSS <channel><link> from the last link set, so the page's link goes last.
-    fg.link(href=config.absolute(feed_url), rel="self",
+    fg.link(href=config.link(feed_url), rel="self",
             type="application/atom+xml" if atom else "application/rss+xml")
-    fg.link(href=config.absolute(page_url), rel="alternate")
+    fg.link(href=config.link(page_url), rel="alternate")
     fg.language(config.language)
     if config.author:
         fg.author({"name": config.author})
@@ -57,7 +57,7 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
     fg = new_feed(ctx, title, page_url, feed_url, config.tagline, posts[0].date if posts else EPOCH, atom)
     for post in posts:
         fe = fg.add_entry(order="append")
-        link = config.absolute(post.url)
+        link = config.link(post.url)
         fe.id(link)
         fe.guid(link, permalink=True)
         fe.title(post.title)

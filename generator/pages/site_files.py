@@ -21,7 +21,7 @@ def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         for url, lastmod in urls:
             mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-            lines.append(f"  <url><loc>{escape(ctx.config.absolute(url))}</loc>{mod}</url>")
+            lines.append(f"  <url><loc>{escape(ctx.config.link(url))}</loc>{mod}</url>")
         lines.append("</urlset>\n")
         return "\n".join(lines).encode("utf-8")
 
