@@ -190,7 +190,8 @@ def test_a_full_disk_publishes_nothing(tmp_path, first):
 def unwritable(folder: Path):
     """`folder` may not be written in: read-only bind mount as root (root ignores modes), chmod otherwise."""
     if ROOT:
-        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        if subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("cannot bind-mount here (root ignores file modes, so nothing else makes a folder read-only)")
         try:
             ok = subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], capture_output=True)
             if ok.returncode != 0:
