@@ -11,7 +11,7 @@ import io
 import os
 import shutil
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 import pytest

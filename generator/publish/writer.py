@@ -12,11 +12,8 @@ it was made from; a file it did not write is never replaced or removed (unless t
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import re
-import secrets
 import shutil
 import stat
 from dataclasses import dataclass, field
@@ -24,16 +21,10 @@ from pathlib import Path
 
 from ..errors import BlogError
 from ..pages import Page
-
-MANIFEST = ".blog-manifest.json"
-TEMP_PREFIX = ".blog-tmp-"
-# The staging folder of a build whose output/ is on another file system than the cache is inside output/; its
-# name is recorded in the cache first, so a killed build's folder is removed by the next and no other is.
-_STAGING_RECORD = "staging-in-output"
-_STAGING_NAME = re.compile(r"\.blog-tmp-[0-9a-f]{16}\Z")
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_CONTENT_FILE = re.compile(r"content/\S+")
-
+from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, manifest_path_ok, plan_moves,
+                   unknown_files)
+from .staging import (cannot_stage, move_folder, move_into_place, open_staging, remove_empty_parents,
+                      remove_recorded)
 
 @dataclass
 class WriteStats:
@@ -72,7 +63,7 @@ class OutputWriter:
                 raise ValueError("no files")
         except (OSError, ValueError, AttributeError):
             return {}
-        bad = next((p for p in files if not _inside(p)), None)
+        bad = next((p for p in files if not manifest_path_ok(p)), None)
         if bad is not None:
             # Edited, or written by something else: trusting it could remove files anywhere.
             self.warn(f"warning: {self.output / MANIFEST}: lists {bad!r}, which is not a file inside the output "
@@ -101,7 +92,7 @@ class OutputWriter:
                 raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
                                 "rename one of them", files[0] if files else None)
             seen[page.path] = page.source
-        _check_files_and_folders(seen)
+        check_files_and_folders(seen)
         self.sources = seen
         self._order = list(seen)   # the manifest lists files in page order: deterministic, and no sort
         output = str(self.output) + "/"
@@ -129,40 +120,7 @@ class OutputWriter:
                 self.stats.unchanged += 1
 
     def _open_staging(self) -> None:
-        """Staging goes where renames into output/ cannot cross file systems: the cache when it shares output/'s
-        file system (output/ then stays untouched, folder times included, until publishing), else a folder
-        inside output/ with a name chosen for this build."""
-        self._remove_recorded_staging()
-        if os.path.lexists(self.staging):
-            if self.staging.is_dir() and not self.staging.is_symlink():
-                shutil.rmtree(self.staging)
-            else:
-                self.staging.unlink()
-        if not self.output.is_dir():
-            try:
-                self.output.mkdir(parents=True)
-            except OSError as e:
-                raise BlogError(f"cannot create the output folder ({e.strerror})", self.output) from None
-            self._created_output = True
-        self.cache_dir.mkdir(exist_ok=True)
-        if os.stat(self.output).st_dev != os.stat(self.cache_dir).st_dev:
-            name = TEMP_PREFIX + secrets.token_hex(8)
-            _write_small(self.cache_dir / _STAGING_RECORD, name)
-            self.staging = self.output / name
-        try:
-            self.staging.mkdir(parents=True)
-        except OSError as e:
-            raise BlogError(f"cannot write in the output folder ({e.strerror})", self.output) from None
-
-    def _remove_recorded_staging(self) -> None:
-        try:
-            name = (self.cache_dir / _STAGING_RECORD).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            return
-        folder = self.output / name
-        if _STAGING_NAME.match(name) and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
-        (self.cache_dir / _STAGING_RECORD).unlink(missing_ok=True)
+        self.staging, self._created_output = open_staging(self.output, self.cache_dir)
 
     def _stage_one(self, page: Page) -> tuple[int, bool, bool]:
         """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers.
@@ -184,7 +142,7 @@ class OutputWriter:
             with open(staged, "wb") as f:
                 f.write(data)
         except OSError as e:
-            raise _cannot_stage(e, page) from None
+            raise cannot_stage(e, page) from None
         return len(data), True, exists
 
     def publish(self, inputs: str | None = None) -> WriteStats:
@@ -196,7 +154,7 @@ class OutputWriter:
             return self.stats
         if not self.output.is_dir() or not self.staging.is_dir():
             self._open_staging()   # nothing was staged (only removals, or a manifest to write)
-        self._plan(removed)
+        plan_moves(self.output, self.stats.staged, self.present, self.old, self.sources, removed, self.adopt)
         # Until the last file is in place, the manifest must not vouch for any file being replaced: a build
         # killed half way is then repaired by the next, whatever the content is by then.
         interim = None
@@ -217,12 +175,12 @@ class OutputWriter:
             if target.is_file() and not target.is_symlink():
                 target.unlink()
                 self.stats.removed += 1
-                _remove_empty_parents(target.parent, self.output)
+                remove_empty_parents(target.parent, self.output)
         if final:
             os.replace(final, self.output / MANIFEST)
         self.discard(keep_output=True)
         if not self.old:
-            self._warn_unknown_files(self._every_folder())   # a first build: output/ may hold an older site
+            self._warn_unknown_files(every_folder(self.output))   # a first build: output/ may hold an older site
         elif self.stats.removed:
             # When files go, a file the generator did not write (and so leaves in place) keeps its folder: said
             # for the folders files went from and the folders above them, not by walking all of output/.
@@ -232,75 +190,6 @@ class OutputWriter:
                 folders.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
             self._warn_unknown_files(sorted(folders))
         return self.stats
-
-    def _plan(self, removed: list[str]) -> None:
-        """Every check a rename could fail, made before the first one: what is on disk where each staged file
-        and its folders go, files blog did not write, and folders it may not write in."""
-        output = str(self.output)
-        kind: dict[str, int] = {"": stat.S_IFDIR}   # folder -> its file type on disk, 0 when missing
-
-        def folder_kind(folder: str) -> int:
-            if folder not in kind:
-                parent = folder.rpartition("/")[0]
-                if folder_kind(parent) != stat.S_IFDIR:
-                    kind[folder] = 0
-                else:
-                    try:
-                        kind[folder] = stat.S_IFMT(os.lstat(os.path.join(output, folder)).st_mode)
-                    except FileNotFoundError:
-                        kind[folder] = 0
-                    except OSError as e:
-                        raise BlogError(f"cannot read this folder ({e.strerror}); fix its permissions",
-                                        os.path.join(output, folder)) from None
-            return kind[folder]
-
-        writable: dict[str, bool] = {}
-
-        def need_writable(folder: str, why: str) -> None:
-            if folder not in writable:
-                writable[folder] = os.access(os.path.join(output, folder), os.W_OK | os.X_OK)
-            if not writable[folder]:
-                raise BlogError(f"blog may not write in this folder, needed for {why}; fix its permissions "
-                                "(nothing was published)", os.path.join(output, folder) if folder else output)
-
-        deepest_of: dict[str, str] = {}   # folder of staged files -> its deepest folder already in output/
-        for path in self.stats.staged + sorted(self.present - set(self.stats.staged)):
-            source = self.sources.get(path, path)
-            folder = path.rpartition("/")[0]
-            deepest = deepest_of.get(folder)
-            if deepest is None:
-                deepest = ""
-                parts = folder.split("/") if folder else []
-                for n in range(1, len(parts) + 1):
-                    prefix = "/".join(parts[:n])
-                    found = folder_kind(prefix)
-                    if found == 0:
-                        break
-                    if found != stat.S_IFDIR:
-                        what = "a link" if found == stat.S_IFLNK else "a file"
-                        raise BlogError(f"{what} blog did not make is where {source} needs the folder "
-                                        f"/{prefix}/; move it away (nothing was published)",
-                                        os.path.join(output, prefix))
-                    deepest = prefix
-                deepest_of[folder] = deepest
-                need_writable(deepest, source)
-            if deepest == folder and path in self.present:
-                self._check_target(path, source)
-        for path in removed:
-            need_writable(path.rpartition("/")[0], f"removing /{path}")
-
-    def _check_target(self, path: str, source: str) -> None:
-        target = os.path.join(self.output, path)
-        try:
-            mode = os.lstat(target).st_mode
-        except FileNotFoundError:
-            return
-        if stat.S_ISDIR(mode):
-            raise BlogError(f"a folder is where {source} writes the file /{path}; move it away "
-                            "(nothing was published)", target)
-        if path not in self.old and not self.adopt:
-            raise BlogError(f"blog did not write this file, and {source} wants its place; move it away, or "
-                            "build with --adopt to let blog replace it (nothing was published)", target)
 
     def _manifest_bytes(self, files: dict, inputs: str | None, ordered: bool = False) -> bytes:
         if ordered:
@@ -318,7 +207,7 @@ class OutputWriter:
                 f.write(data)
             os.chmod(path, 0o644)
         except OSError as e:
-            raise _cannot_stage(e, None) from None
+            raise cannot_stage(e, None) from None
         return path
 
     def _move_staged(self) -> None:
@@ -338,94 +227,32 @@ class OutputWriter:
                 if folder not in exists:
                     exists[folder] = os.path.lexists(os.path.join(output, folder))
                 if not exists[folder]:
-                    if _move_folder(os.path.join(staging, folder), os.path.join(output, folder)):
+                    if move_folder(os.path.join(staging, folder), os.path.join(output, folder)):
                         moved.add(folder)
                         break
                     exists[folder] = True   # could not be moved whole (another file system): made instead
                     os.makedirs(os.path.join(output, folder), exist_ok=True)
             else:
-                _move_into_place(os.path.join(staging, path), os.path.join(output, path))
+                move_into_place(os.path.join(staging, path), os.path.join(output, path))
             self.stats.written += 1
+
+    def _warn_unknown_files(self, folders: list[str]) -> None:
+        """Files in output/ the generator did not write are left alone, but said once per build."""
+        unknown = unknown_files(self.output, folders, self.new.keys() | {MANIFEST})
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
 
     def discard(self, keep_output: bool = False) -> None:
         """Remove this build's staging folder (and output/, if this build made it and it stayed empty)."""
         shutil.rmtree(self.staging, ignore_errors=True)
-        (self.cache_dir / _STAGING_RECORD).unlink(missing_ok=True)
+        remove_recorded(self.output, self.cache_dir)
         if self._created_output and not keep_output:
             try:
                 self.output.rmdir()
             except OSError:
                 pass
 
-    def _every_folder(self) -> list[str]:
-        root = str(self.output)
-        found = []
-        for folder, dirs, _ in os.walk(root):
-            dirs.sort()
-            found.append(folder[len(root) + 1:])
-        return found
-
-    def _warn_unknown_files(self, folders: list[str]) -> None:
-        """Files in output/ the generator did not write are left alone, but said once per build. `folders`:
-        relative to output/ ('' is output/ itself), each looked at without its sub-folders."""
-        known = self.new.keys() | {MANIFEST}
-        unknown = []
-        for rel_folder in folders:
-            folder = os.path.join(self.output, rel_folder)
-            try:
-                names = sorted(e.name for e in os.scandir(folder) if not e.is_dir())
-            except OSError:
-                continue   # emptied and removed
-            for name in names:
-                rel = f"{rel_folder}/{name}" if rel_folder else name
-                if rel not in known:
-                    unknown.append(rel)
-        if unknown:
-            shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-            self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
-
-
-def _check_files_and_folders(sources: dict[str, str]) -> None:
-    """No output path may be both a file and a folder of another: a category or tag named like a file the site
-    writes (content/404.html/, tag 'index.html') would otherwise fail half way through publishing."""
-    folders: dict[str, str] = {}
-    for path in sources:
-        folder = path.rpartition("/")[0]
-        while folder and folder not in folders:
-            folders[folder] = path
-            folder = folder.rpartition("/")[0]
-    for folder, path in folders.items():
-        if folder in sources:
-            a, b = sources[path], sources[folder]
-            named = next((m.group(0) for m in map(_CONTENT_FILE.search, (a, b)) if m), None)
-            raise BlogError(f"/{folder} is both a file ({b}) and a folder ({a} writes /{path}); "
-                            "rename the folder or tag", named)
-
-
-def _inside(path) -> bool:
-    """A manifest entry: relative, normalized, inside output/, and not blog's own bookkeeping."""
-    if not isinstance(path, str) or not path or path.startswith("/") or "\0" in path or "\\" in path:
-        return False
-    parts = path.split("/")
-    return (all(p not in ("", ".", "..") for p in parts) and path != MANIFEST
-            and not parts[0].startswith(TEMP_PREFIX))
-
-
-def _cannot_stage(e: OSError, page: Page | None) -> BlogError:
-    where = f" /{page.path} (from {page.source})" if page else " the manifest"
-    if e.errno in _DISK_FULL:
-        return BlogError(f"no space left to write{where}; free some space and build again (nothing was "
-                         "published)", e.filename or (page.source if page else None))
-    if e.errno == errno.ENAMETOOLONG:
-        return BlogError(f"the file name of{where} is too long for the file system; shorten the name",
-                         page.source if page else None)
-    return BlogError(f"cannot write{where} ({e.strerror}); nothing was published", e.filename)
-
-
-def _write_small(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".new")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _serial(fn, items):
@@ -463,39 +290,3 @@ def _same_bytes(path, data: bytes) -> bool:
             return f.read() == data
     except OSError:
         return False
-
-
-def _move_folder(staged: str, target: str) -> bool:
-    """Move a staged folder to where output/ has nothing; False across file systems (then file by file)."""
-    try:
-        os.rename(staged, target)
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
-        return False
-    return True
-
-
-def _move_into_place(staged: str, target: str) -> None:
-    """Replace `target` atomically: the staged file is complete, so a rename publishes it whole. Across file
-    systems (a mount inside output/) it is copied to a temporary file beside the target first, then renamed.
-    The target's folder exists (`_move_staged` made it)."""
-    try:
-        os.replace(staged, target)
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
-        tmp = os.path.join(os.path.dirname(target), TEMP_PREFIX + secrets.token_hex(8))
-        try:
-            shutil.copyfile(staged, tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def _remove_empty_parents(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
