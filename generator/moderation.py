@@ -7,11 +7,9 @@ terminal must not obey escape sequences hidden in it."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -21,6 +19,7 @@ import yaml
 
 from .config import Config, load_config
 from .errors import BlogError
+from .content.create import create_file
 from .content.frontmatter import split
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
 from .render.markdown_render import comment_html
@@ -132,36 +131,6 @@ def _post_of(site_dir: Path, config: Config, path: Path, meta: dict) -> str:
 
 
 # -- writing -------------------------------------------------------------------------------------------------
-def _create(folder: Path, stem: str, text: str) -> Path:
-    """Write text to folder/stem.md, or stem-2.md, ...: never over an existing file, even in a race, and never
-    half: the text goes to a temporary file first (a dot-file, which builds ignore), is synced, then linked to
-    its name (a link fails where a file exists), so a full disk leaves nothing behind."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".blog-tmp-", suffix=".md", dir=folder)
-    except OSError as e:
-        raise BlogError(f"cannot write a comment here ({e.strerror}); nothing was written", folder) from None
-    try:
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o644)
-        except OSError as e:
-            raise BlogError(f"cannot write the comment ({e.strerror}); nothing was written", folder) from None
-        for n in range(1, 10_000):
-            path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
-            try:
-                os.link(tmp, path)
-                return path
-            except FileExistsError:
-                continue
-        raise BlogError(f"no free file name for {stem}.md; tidy up the folder", folder)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def _comment_stem(author: str, when: datetime | None) -> str:
     """'20140225-0812-jane-nguyen', like the comments in the example blog."""
     slug = re.sub(r"[^\w]+", "-", plain_text(author).lower(), flags=re.ASCII).strip("-")[:40].strip("-")
@@ -203,7 +172,7 @@ def approve(site_dir: Path, ident: str) -> tuple[Path, Path]:
     if split(published, path)[0] != kept:   # 'post:' written in some unusual YAML form: write the rest anew
         published = "---\n" + yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=1_000_000) \
             + "---\n" + body
-    target = _create(site_dir / "content" / folder_rel, _comment_stem(comment.author, comment.date), published)
+    target = create_file(site_dir / "content" / folder_rel, _comment_stem(comment.author, comment.date), published)
     path.unlink()
     return path, target
 
@@ -250,8 +219,8 @@ def add(site_dir: Path, post_ref: str, *, author: str, url: str = "", email: str
     text = ("---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1_000_000) + "---\n"
             + body.rstrip("\n") + "\n")
     if approved:
-        return _create(site_dir / "content" / (post_id + COMMENTS_SUFFIX), _comment_stem(author, when), text)
-    return _create(queue_dir(site_dir), f"{post_id.replace('/', '-')}-{int(when.timestamp())}", text)
+        return create_file(site_dir / "content" / (post_id + COMMENTS_SUFFIX), _comment_stem(author, when), text)
+    return create_file(queue_dir(site_dir), f"{post_id.replace('/', '-')}-{int(when.timestamp())}", text)
 
 
 # -- the command ---------------------------------------------------------------------------------------------

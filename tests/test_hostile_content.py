@@ -406,3 +406,30 @@ def test_urls_from_file_names_are_percent_encoded_in_links_feeds_and_the_sitemap
                 path = urlsplit(u).path
                 assert all(c not in path for c in " #?") and path.isascii(), (where, u)
                 assert (output / unquote(path).removeprefix("/blog/")).is_file(), (where, u)
+
+
+@pytest.mark.parametrize("where", ["diary", "tags/diary", "2015/01", "."])
+def test_a_folder_an_ordinary_user_may_not_write_in_publishes_nothing(user_site, where):
+    """The permission failure as users meet it (test_output_promises.py makes folders read-only as root)."""
+    site = user_site
+    for n in range(3):   # every listing page changes
+        path = site / f"content/diary/new-{n}.md"
+        path.write_text(post(f"New {n}", f"2015-01-0{n + 1} 10:00", "x", tags=["diary"]))
+        if ROOT:
+            subprocess.run(["chown", "65534:65534", str(path)], check=True)
+    assert run_as_user(site, "build", "--quiet").returncode == 0
+    (site / "content/diary/new-0.md").write_text(post("New 0", "2015-01-01 10:00", "changed", tags=["diary"]))
+    for n in range(3, 9):
+        path = site / f"content/diary/new-{n}.md"
+        path.write_text(post(f"New {n}", f"2015-01-0{n + 1} 10:00", "x", tags=["diary"]))
+        if ROOT:
+            subprocess.run(["chown", "65534:65534", str(path)], check=True)
+    folder = site / "output" / where
+    folder.chmod(0o555)
+    before = snapshot(site / "output")
+    try:
+        one_line_error(run_as_user(site, "build"), "permissions")
+        assert snapshot(site / "output") == before
+    finally:
+        folder.chmod(0o755)
+    assert run_as_user(site, "build", "--quiet").returncode == 0

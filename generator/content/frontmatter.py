@@ -10,7 +10,7 @@ import yaml
 from ..errors import BlogError
 
 # C0 controls but tab, newline and return, and U+FFFE/U+FFFF: XML (the feeds) cannot hold them at all. Dropped
-# from every file's text, and from front matter values, where YAML escapes ("\x1f", "\0") can make them too.
+# from every file's text, and from the front matter values shown, where YAML escapes ("\x1f", "\0") make them.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # The C loader is several times faster on 10,000 files; fall back where libyaml is missing.
@@ -56,8 +56,6 @@ def split(text: str, path: Path | str) -> tuple[dict, str, list[str]]:
         meta = {}
     if not isinstance(meta, dict):
         raise BlogError("the front matter must be 'key: value' lines", path, 2)
-    if "\\" in source:
-        meta = _without_controls(meta)
     if "*" in source and _expanded_size(meta) > MAX_EXPANDED:
         # YAML aliases repeat a value without writing it again: ten lines can stand for gigabytes of text.
         raise BlogError(f"the front matter expands (through YAML aliases) to more than {MAX_EXPANDED:,} items "
@@ -68,15 +66,16 @@ def split(text: str, path: Path | str) -> tuple[dict, str, list[str]]:
 MAX_EXPANDED = 1_000_000
 
 
-def _without_controls(value, depth: int = 0):
+def without_controls(value, depth: int = 0):
+    """`value` with CONTROL characters dropped from every string in it (YAML escapes like \"\\x1f\" make them)."""
     if isinstance(value, str):
         return CONTROL.sub("", value)
     if depth > 50:   # aliases can nest deep; values that deep are refused by the size check or never shown
         return value
     if isinstance(value, dict):
-        return {_without_controls(k, depth + 1): _without_controls(v, depth + 1) for k, v in value.items()}
+        return {without_controls(k, depth + 1): without_controls(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_controls(v, depth + 1) for v in value]
+        return [without_controls(v, depth + 1) for v in value]
     return value
 
 

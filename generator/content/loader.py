@@ -86,7 +86,7 @@ def _shown(path: str) -> str:
     return path[index + 1:] if index >= 0 else path
 
 
-def _readable(st: os.stat_result) -> bool:
+def readable(st: os.stat_result) -> bool:
     """Whether this process may read the file, from the stat already made (no extra system call)."""
     uid = _EUID
     if uid == 0:
@@ -112,7 +112,7 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     for rel, st in walk_files(str(content_dir), str(site_dir), warn):
         if rel.startswith(static_prefix):
             continue   # copied as they are, by pages/site_files.py
-        if not _readable(st):
+        if not readable(st):
             # Even with a cached record: a file the build cannot read must not be published from the cache.
             raise BlogError("cannot read this file (permission denied); fix its permissions", f"content/{rel}")
         folder, _, name = rel.rpartition("/")

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 from ..errors import BlogError
-from .frontmatter import CONTROL as _CONTROL, key_line, split
+from .frontmatter import CONTROL as _CONTROL, key_line, split, without_controls
 from .model import Comment, Post
 from .slugs import tag_slug
 
@@ -64,9 +64,9 @@ def parse_tags(value, source: str, line: int) -> tuple[tuple[str, ...], tuple[st
     if value is None:
         items = []
     elif isinstance(value, str):
-        items = value.split()
+        items = _CONTROL.sub("", value).split()
     elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        items = [str(v).strip() for v in value]
+        items = [_CONTROL.sub("", str(v)).strip() for v in value]
     else:
         raise BlogError("'tags' must be a list such as [openstack, nova] or a string such as "
                         "'openstack nova'", source, line)
@@ -109,7 +109,7 @@ def text_field(meta: dict, key: str, source: str, fm_lines, default: str = "") -
         kind = type(value).__name__.replace("str", "text").replace("NoneType", "nothing")
         raise BlogError(f"'{key}' must be text, not a {kind} ({str(value)[:40]!r}); put it in quotes",
                         source, key_line(fm_lines, key))
-    return value.strip()
+    return _CONTROL.sub("", value).strip()
 
 
 def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]:
@@ -125,7 +125,7 @@ def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]
         raise BlogError("'draft' must be true or false", source, key_line(fm_lines, "draft"))
     fmt = _body_format(meta, source, fm_lines)
     summary = text_field(meta, "summary", source, fm_lines)
-    extra = tuple((str(k), v) for k, v in meta.items() if k not in _POST_KEYS)
+    extra = tuple((str(k), without_controls(v)) for k, v in meta.items() if k not in _POST_KEYS)
     category = "/" + str(rel.parent).strip(".").strip("/") if str(rel.parent) != "." else "/"
     post = Post(
         id=str(rel.with_suffix("")), source=source, category=category, slug=rel.stem,

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..content.loader import RACY_SECONDS, walk_files
+from ..content.loader import RACY_SECONDS, readable, walk_files
+from ..errors import BlogError
 from . import Page
 from .context import RenderContext
 
@@ -63,6 +64,8 @@ def copied_file_keys(folder: Path) -> list[tuple[str, Path, str]]:
     # static) or the themes folder, like every content file (the warnings are given when content is loaded).
     for rel, st in walk_files(str(folder), str(folder.parent.parent)):
         path = folder / rel
+        if not readable(st):
+            raise BlogError("cannot read this file (permission denied); fix its permissions", path)
         key = f"file:{st.st_mtime_ns}:{st.st_size}"
         if st.st_mtime_ns >= racy_before:
             # Changed moments ago: a same-size save within the same clock tick would keep this stat, so the
