@@ -8,7 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
-from .errors import BlogError, UsageError
+from .errors import BlogError, UsageError, one_line
 
 EXIT_USAGE = 2
 
@@ -40,7 +40,7 @@ def cmd_build(args) -> int:
             now = parse_date(args.now, tz, "--now", None, "--now")
         except BlogError as e:
             raise UsageError(e.message) from None
-    warn = (lambda msg: print(msg, file=sys.stderr))
+    warn = (lambda msg: print(one_line(msg), file=sys.stderr))
     options = BuildOptions(site_dir=args.site, output_dir=args.output, now=now, future=args.future,
                            drafts=args.drafts, lock_timeout=args.wait, adopt=args.adopt,
                            progress=None if args.quiet else terminal_progress())
@@ -94,7 +94,7 @@ def cmd_serve(args) -> int:
     options = BuildOptions(site_dir=site, output_dir=output, future=args.future, drafts=args.drafts)
 
     def rebuild():
-        build(options, warn=lambda msg: print(msg, file=sys.stderr))
+        build(options, warn=lambda msg: print(one_line(msg), file=sys.stderr))
 
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     except BlogError as e:
         if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:
         return 130

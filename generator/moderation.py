@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from .config import Config, load_config
-from .errors import BlogError
+from .errors import BlogError, one_line
 from .content.create import create_file
 from .content.frontmatter import split
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
@@ -274,7 +274,7 @@ def run(args) -> int:
     site = args.site
     out = print
     if args.action == "list":
-        print_queue(site, out, lambda msg: print(msg, file=sys.stderr))
+        print_queue(site, out, lambda msg: print(one_line(msg), file=sys.stderr))
     elif args.action == "approve":
         source, target = approve(site, args.id)
         out(f"approved {source.stem}: moved to {_show(site, target)}")

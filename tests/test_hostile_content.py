@@ -433,3 +433,10 @@ def test_a_folder_an_ordinary_user_may_not_write_in_publishes_nothing(user_site,
     finally:
         folder.chmod(0o755)
     assert run_as_user(site, "build", "--quiet").returncode == 0
+
+
+@pytest.mark.parametrize("escape", ["\\n", "\\r", "\\N", "\\L", "\\P", "\\v", "\\f"])
+def test_a_line_break_in_a_value_named_by_an_error_stays_one_line(site, escape):
+    """Found by the fuzz test: 'date: "0\\N"' (U+0085, a line break to Python) split the error in two."""
+    (site / "content/diary/when.md").write_text(f'---\ntitle: When\ndate: "0{escape}1"\n---\nbody\n')
+    one_line_error(run_blog(site, "build"), "content/diary/when.md:3")
