@@ -343,10 +343,13 @@ def test_names_differing_only_in_case_are_a_warning(site, names):
     assert "case" in result.stderr and names[0] in result.stderr and names[1] in result.stderr
 
 
-@pytest.mark.parametrize("name", ["new\nline.md", "carriage\rreturn.md"])
-def test_a_line_break_in_a_file_name_is_refused(site, name):
+@pytest.mark.parametrize("name", ["new\nline.md", "carriage\rreturn.md", "esc\x1bape.md", "bell\x07/x.md",
+                                  "tab\tbed.md", "nel\x85.md", "ls\u2028.md", "static/\x01.txt"])
+def test_a_line_break_or_control_character_in_a_file_name_is_refused(site, name):
     before = snapshot(site / "output")
-    (site / "content/diary" / name).write_text(post("Odd", "2015-01-01 10:00", "x"))
+    path = site / "content/diary" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(post("Odd", "2015-01-01 10:00", "x"))
     one_line_error(run_blog(site, "build"), "line break")
     assert snapshot(site / "output") == before
 

@@ -4,6 +4,7 @@ unchanged (same path, mtime and size), so a rebuild reads only what was edited."
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from ..parallel import fork_map
 from .reader import COMMENTS_SUFFIX, MANY_TAGS, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"
+# Control characters and line breaks: no URL, feed or one-line message can hold them.
+_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ufffe\uffff]")
 RACY_SECONDS = 2
 
 
@@ -49,9 +52,10 @@ def walk_files(root: str, inside: str, warn=None):
         real_folder = None
         for entry in listed:
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-            if "\n" in entry.name or "\r" in entry.name:
-                shown = _shown(entry.path).replace("\n", "\\n").replace("\r", "\\r")
-                raise BlogError("a file name holding a line break cannot be a URL; rename it", shown)
+            if _UNSAFE_NAME.search(entry.name):
+                shown = _shown(entry.path).encode("unicode_escape").decode("ascii")
+                raise BlogError("a file name holding a line break or another control character cannot be a URL "
+                                "(nor go into a feed); rename it", shown)
             other = lowered.setdefault(entry.name.lower(), entry.name)
             if other != entry.name:
                 say(f"warning: {_shown(entry.path)}: differs from {other} only in case; they collide on "
