@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .publish.cache import CACHE_DIR, BuildCache
+from .publish.cache import CACHE_DIR, BuildCache, cache_folder
 from .config import load_config
 from .content.loader import load_content, read_body
-from .render.markdown_render import MARKDOWN_FINGERPRINT, html_key, post_id_prefix, render_all, to_html
+from .render.markdown_render import MARKDOWN_FINGERPRINT, comment_html, html_key, post_html, post_id_prefix, render_all
 from .publish.keys import make_key
 from .content.model import Post, Site, build_site, is_published, tag_fold_warnings
 from .parallel import fork_map, in_background
@@ -58,6 +58,7 @@ class BuildOptions:
     future: bool = False
     drafts: bool = False
     lock_timeout: float = 60.0
+    adopt: bool = False          # replace files in output/ that blog did not write
     # progress(label, total) -> an object with update(n) and close(); None shows nothing (cron, tests).
     progress: Callable[[str, int], Any] | None = None
 
@@ -89,7 +90,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
     site_dir = options.site_dir.resolve()
     output_dir = (options.output_dir or site_dir / "output").resolve()
     timer = _Timer()
-    with build_lock(site_dir / CACHE_DIR, options.lock_timeout):
+    with build_lock(site_dir, options.lock_timeout):
         config = load_config(site_dir)
         cache = BuildCache(site_dir, warn)
         try:
@@ -99,6 +100,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 nav = nav_entries(standalone)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
                 _warn_orphan_comments(content, warn)
+                _warn_clock_back(content, cache, now, options, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, IMAGES_FINGERPRINT, config.fingerprint())
@@ -106,7 +108,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 global_key = make_key(data_key, fingerprint(dirs), repr(nav))
                 forms = CommentForms.for_site(site_dir, config.comments, now)
                 shown, inputs = _inputs(global_key, content, standalone, now, options, site_dir, config, forms)
-                writer = OutputWriter(output_dir, site_dir / CACHE_DIR / "staging", warn)
+                writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
@@ -117,14 +119,14 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     warn(line)
             finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
-                body_html = _render_bodies(site_dir, site, content, cache, options.progress)
+                body_html = _render_bodies(site_dir, site, content, cache, warn, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
                 bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
                 for line in bodies.missing_files(_static_paths(site_dir, config)):
                     warn(line)
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
-                env = make_environment(dirs, config, site_dir / CACHE_DIR / "templates", nav)
+                env = make_environment(dirs, config, cache_folder(site_dir / CACHE_DIR / "templates", warn), nav)
                 # Pages made from templates are keyed by the templates they use (render/theme.py), not all.
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
                                     template_key=template_fingerprints(env, dirs),
@@ -142,7 +144,11 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     writer.discard()
                     raise
             with timer.stage("write"):
-                stats = writer.publish(inputs)
+                try:
+                    stats = writer.publish(inputs)
+                except BaseException:
+                    writer.discard()
+                    raise
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)
@@ -174,25 +180,29 @@ def _progress(factory, label: str, total: int):
         bar.close()
 
 
-def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progress=None):
-    """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by body hash."""
-    wanted: dict[str, tuple] = {}   # key -> (record, untrusted, id prefix)
+def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, warn, progress=None):
+    """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by record.
+    Comments are rendered within a budget (comments.max_bytes): one that will not render is shown as text."""
+    budget = site.config.comments.max_bytes
+    wanted: dict[str, tuple] = {}   # key -> (record, comments' budget or None, id prefix)
     for post in site.ordered:
         prefix = post_id_prefix(post.id)
-        wanted[html_key(post.body_hash, prefix)] = (post, False, prefix)
+        wanted[html_key(post.body_hash, prefix)] = (post, None, prefix)
     for comments in site.comments.values():
         for comment in comments:
-            wanted[html_key(comment.body_hash)] = (comment, True, "")
+            wanted[html_key(comment.body_hash, budget=budget)] = (comment, budget, "")
     have = cache.html_keys()
     jobs = []
-    for key, (record, untrusted, prefix) in wanted.items():
+    for key, (record, limit, prefix) in wanted.items():
         if key not in have:
             body = content.bodies.get(record.body_hash)
             if body is None:
                 body = read_body(site_dir, record)
-            jobs.append((key, body, record.body_format, untrusted, prefix))
+            jobs.append((key, body, record.body_format, record.source, limit, prefix))
     with _progress(progress, "markdown", len(jobs)) as step:
-        fresh = render_all(jobs, step)
+        fresh, plain = render_all(jobs, step)
+    for source, why in plain:
+        warn(f"warning: {source}: shown as plain text: {why}")
     if fresh:
         cache.put_html(fresh)
     if len(have) > 2 * len(wanted) + 100:
@@ -201,14 +211,18 @@ def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, progr
 
     def body_html(record) -> str:
         """A post's or a comment's HTML (a post's ids carry its own prefix)."""
-        untrusted = record.__class__ is not Post
-        key = html_key(record.body_hash, "" if untrusted else post_id_prefix(record.id))
+        if record.__class__ is Post:
+            key = html_key(record.body_hash, post_id_prefix(record.id))
+        else:
+            key = html_key(record.body_hash, budget=budget)
         html = memo.get(key)
         if html is None:
             html = cache.get_html([key]).get(key)
             if html is None:   # lost from a damaged cache after html_keys() was read: render it again
-                record, untrusted, prefix = wanted[key]   # its source was dropped after rendering: read it again
-                html = to_html(read_body(site_dir, record), record.body_format, untrusted, prefix)
+                record, limit, prefix = wanted[key]   # its source was dropped after rendering: read it again
+                body = read_body(site_dir, record)
+                html = post_html(body, record.body_format, record.source, prefix) if limit is None \
+                    else comment_html(body, record.body_format, limit)[0]
             memo[key] = html
         return html
 
@@ -282,6 +296,20 @@ def _static_paths(site_dir: Path, config) -> set[str]:
     """Paths under output/ of content/static/ and the theme's static files: a post may link to them."""
     statics = [(site_dir / "content" / "static", ""), (theme_dir(site_dir, config.theme) / "static", "static/")]
     return {prefix + rel for folder, prefix in statics for rel, _, _ in copied_file_keys(folder)}
+
+
+def _warn_clock_back(content, cache: BuildCache, now: datetime, options: BuildOptions, warn) -> None:
+    """A clock (or --now) earlier than the last build's takes back posts that build published: said, counted."""
+    last = cache.get_blob("clock")
+    if isinstance(last, float) and now.timestamp() < last and not options.future:
+        then = datetime.fromtimestamp(last, now.tzinfo)
+        gone = sum(1 for p in content.posts if now < p.date <= then and (options.drafts or not p.draft))
+        if gone:
+            warn(f"warning: this build's time ({now:%Y-%m-%d %H:%M}) is earlier than the last build's "
+                 f"({then:%Y-%m-%d %H:%M}): {gone} post(s) it published are taken down until their dates; "
+                 "check the clock or --now")
+    if last != now.timestamp():
+        cache.put_blob("clock", now.timestamp())
 
 
 def _warn_orphan_comments(content, warn) -> None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import BlogError, UsageError
+from .errors import BlogError, UsageError, one_line
 
 EXIT_USAGE = 2
 
@@ -52,9 +52,9 @@ def cmd_build(args) -> int:
             now = parse_date(args.now, tz, "--now", None, "--now")
         except BlogError as e:
             raise UsageError(e.message) from None
-    warn = (lambda msg: print(msg, file=sys.stderr))
+    warn = (lambda msg: print(one_line(msg), file=sys.stderr))
     options = BuildOptions(site_dir=args.site, output_dir=args.output, now=now, future=args.future,
-                           drafts=args.drafts, lock_timeout=args.wait,
+                           drafts=args.drafts, lock_timeout=args.wait, adopt=args.adopt,
                            progress=None if args.quiet else terminal_progress())
     result = build(options, warn=warn)
     _warn_local_base_url(args.site, warn)
@@ -136,7 +136,7 @@ def cmd_serve(args) -> int:
     options = BuildOptions(site_dir=site, output_dir=output, future=args.future, drafts=args.drafts)
 
     def rebuild():
-        build(options, warn=lambda msg: print(msg, file=sys.stderr))
+        build(options, warn=lambda msg: print(one_line(msg), file=sys.stderr))
 
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
@@ -200,6 +200,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", metavar="DATE", help='build as if it were DATE, e.g. "2014-02-25 09:00"')
     p.add_argument("--wait", type=_seconds, default=60.0, metavar="SECONDS",
                    help="how long to wait for another running build (default 60)")
+    p.add_argument("--adopt", action="store_true",
+                   help="replace files in output/ that blog did not write (otherwise such a file stops the build)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="preview the site locally",
@@ -297,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     except BlogError as e:
         if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:
         return 130

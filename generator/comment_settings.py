@@ -34,6 +34,7 @@ class CommentSettings:
     smtp_user: str = ""
     smtp_password_env: str = "BLOG_SMTP_PASSWORD"   # the environment variable holding the password
     smtp_starttls: bool = True
+    max_bytes: int = 20_480             # a comment longer than this is published as plain text (the build's budget)
 
     @property
     def form_path(self) -> str:
@@ -118,7 +119,7 @@ CHECKS = {
     "max_request_bytes": _count(1024), "rate_per_client": _rate, "rate_global": _rate,
     "max_pending": _count(1), "max_pending_bytes": _count(1024), "trusted_proxies": _proxies,
     "notify_email": _text, "notify_from": _text, "smtp_host": _text, "smtp_port": _count(1),
-    "smtp_user": _text, "smtp_password_env": _text, "smtp_starttls": _flag,
+    "smtp_user": _text, "smtp_password_env": _text, "smtp_starttls": _flag, "max_bytes": _count(1),
 }
 assert set(CHECKS) == {f.name for f in fields(CommentSettings)}
 

@@ -6,7 +6,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+import re
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -61,6 +62,10 @@ class Config:
         """Site-relative '/a/b.html' to 'https://host/base/a/b.html'."""
         return self.base_url.rstrip("/") + url
 
+    def link(self, url: str) -> str:
+        """A site-relative URL made from file names, absolute and percent-encoded: for feeds and the sitemap."""
+        return self.absolute(quote_path(url))
+
     def fingerprint(self) -> str:
         settings = asdict(self)
         settings["comments"] = {k: v for k, v in settings["comments"].items() if k not in RECEIVER_ONLY}
@@ -68,6 +73,15 @@ class Config:
         data = json.dumps(settings, sort_keys=True,
                           default=lambda v: sorted(v) if isinstance(v, (set, frozenset)) else str(v))
         return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def quote_path(url: str) -> str:
+    """A URL path made from file names, percent-encoded (spaces, '#', '?', non-ASCII): '/a b/é.html' ->
+    '/a%20b/%C3%A9.html'. An escape already there is kept, so quoting twice changes nothing."""
+    return quote(_LONE_PERCENT.sub("%25", url), safe="/%:@!$&'()*+,;=~")
 
 
 _TYPES = {

@@ -6,7 +6,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from .config import load_config
-from .content.loader import STATIC_DIR, walk_content
+from .content.loader import STATIC_DIR, walk_files
 from .content.pages import PAGES_DIR
 from .content.model import Post
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, read_post
@@ -17,7 +17,7 @@ def find_drafts(site_dir: Path) -> list[Post]:
     tz = load_config(site_dir).tz
     content = site_dir / "content"
     drafts = []
-    for rel, _ in walk_content(str(content)) if content.is_dir() else ():
+    for rel, _ in walk_files(str(content), str(site_dir)) if content.is_dir() else ():
         top = rel.split("/", 1)[0]
         folder = rel.rpartition("/")[0]
         if (top in (STATIC_DIR, PAGES_DIR) and "/" in rel) or COMMENTS_SUFFIX in folder \

@@ -38,3 +38,11 @@ class LockBusy(BlogError):
     """Another build holds the lock for longer than we were told to wait: exit status 75 (EX_TEMPFAIL)."""
 
     exit_status = 75
+
+
+# Each message is one line, whatever a file name or a value in it holds: line breaks are shown escaped.
+_ONE_LINE = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def one_line(message: str) -> str:
+    return message.translate(_ONE_LINE)

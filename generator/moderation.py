@@ -8,6 +8,7 @@ terminal must not obey escape sequences hidden in it."""
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,13 +18,17 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from .config import Config, load_config
-from .errors import BlogError
+from .errors import BlogError, one_line
+from .content.create import create_file
 from .content.frontmatter import split
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
+from .render.markdown_render import comment_html
 from .render.sanitize import plain_text, safe_url
 
 PENDING_DIR = "comments-pending"
 _FIRST_LINE = 60
+_MIN_ROOM = 40   # columns the post, author, date and first line need at the least
+_COLUMN_LIMITS = (40, 24, 16, _FIRST_LINE)   # post, author, date, first line
 
 
 @dataclass(frozen=True)
@@ -127,20 +132,6 @@ def _post_of(site_dir: Path, config: Config, path: Path, meta: dict) -> str:
 
 
 # -- writing -------------------------------------------------------------------------------------------------
-def _create(folder: Path, stem: str, text: str) -> Path:
-    """Write text to folder/stem.md, or stem-2.md, ...: never over an existing file, even in a race."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        path = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
-        try:
-            with open(path, "x", encoding="utf-8", newline="") as f:
-                f.write(text)
-            return path
-        except FileExistsError:
-            continue
-    raise BlogError(f"no free file name for {stem}.md; tidy up the folder", folder)
-
-
 def _comment_stem(author: str, when: datetime | None) -> str:
     """'20140225-0812-jane-nguyen', like the comments in the example blog."""
     slug = re.sub(r"[^\w]+", "-", plain_text(author).lower(), flags=re.ASCII).strip("-")[:40].strip("-")
@@ -173,12 +164,16 @@ def approve(site_dir: Path, ident: str) -> tuple[Path, Path]:
     except BlogError as e:
         raise BlogError(f"{e.message}; fix it, or reject it", path, e.line) from None
     _, body, fm_lines = split(text, path)
+    # Rendered as the build will render it: one the build would show as plain text stays queued.
+    why = comment_html(body, comment.body_format, config.comments.max_bytes)[1]
+    if why:
+        raise BlogError(f"this comment would not render ({why}); shorten it, or reject it", path)
     kept = {k: v for k, v in meta.items() if k != "post"}
     published = _without_post_key(text, len(fm_lines))
     if split(published, path)[0] != kept:   # 'post:' written in some unusual YAML form: write the rest anew
         published = "---\n" + yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=1_000_000) \
             + "---\n" + body
-    target = _create(site_dir / "content" / folder_rel, _comment_stem(comment.author, comment.date), published)
+    target = create_file(site_dir / "content" / folder_rel, _comment_stem(comment.author, comment.date), published)
     path.unlink()
     return path, target
 
@@ -211,6 +206,10 @@ def add(site_dir: Path, post_ref: str, *, author: str, url: str = "", email: str
         raise BlogError(f"--url {plain_text(url)!r} is not an http:// or https:// address")
     if not body.strip():
         raise BlogError("the comment is empty; give its text on standard input or with --file")
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > config.comments.max_bytes:
+        raise BlogError(f"the comment is {size} bytes, more than comments.max_bytes "
+                        f"({config.comments.max_bytes}); shorten it")
     when = (now or datetime.now(config.tz)).astimezone(config.tz).replace(microsecond=0)
     front: dict = {} if approved else {"post": "/" + post_id}
     front.update({"author": author, "date": when})
@@ -221,11 +220,15 @@ def add(site_dir: Path, post_ref: str, *, author: str, url: str = "", email: str
     text = ("---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1_000_000) + "---\n"
             + body.rstrip("\n") + "\n")
     if approved:
-        return _create(site_dir / "content" / (post_id + COMMENTS_SUFFIX), _comment_stem(author, when), text)
-    return _create(queue_dir(site_dir), f"{post_id.replace('/', '-')}-{int(when.timestamp())}", text)
+        return create_file(site_dir / "content" / (post_id + COMMENTS_SUFFIX), _comment_stem(author, when), text)
+    return create_file(queue_dir(site_dir), f"{post_id.replace('/', '-')}-{int(when.timestamp())}", text)
 
 
 # -- the command ---------------------------------------------------------------------------------------------
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _show(site_dir: Path, p: Path) -> str:
     try:
         return p.relative_to(site_dir).as_posix()
@@ -241,10 +244,25 @@ def print_queue(site_dir: Path, out, warn) -> None:
     rows = [("ID", "POST", "AUTHOR", "DATE", "FIRST LINE")]
     rows += [(p.id, p.post, p.author, p.date.strftime("%Y-%m-%d %H:%M") if p.date else "?", p.first_line)
              for p in items]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    # A stranger chooses the author's name and the text: every column but the ID (which approve needs whole) is
+    # cut with an ellipsis so that a line fits the terminal (80 columns when there is none). IDs too long to leave
+    # the other columns room (the receiver's, with their random part) go on a line of their own.
+    width = shutil.get_terminal_size((80, 24)).columns
+    id_width = max(len(r[0]) for r in rows)
+    stacked = width - id_width - 2 * 4 < _MIN_ROOM
+    room = width - (4 if stacked else id_width) - 2 * (3 if stacked else 4)
+    limits = [min(limit, max(len(r[i]) for r in rows)) for i, limit in zip(range(1, 5), _COLUMN_LIMITS)]
+    while sum(limits) > room and max(limits) > 8:
+        widest = limits.index(max(limits))
+        limits[widest] -= 1
     for row in rows:
-        out("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
-    out(f"{len(items)} waiting. 'blog comments approve ID' publishes one, 'blog comments reject ID' deletes it.")
+        cells = [_cut(cell, w).ljust(w) for cell, w in zip(row[1:], limits)]
+        if stacked:
+            out(row[0])
+            out(("    " + "  ".join(cells)).rstrip())
+        else:
+            out("  ".join([row[0].ljust(id_width)] + cells).rstrip())
+    out(f"{len(items)} waiting: 'blog comments approve ID' publishes one, 'reject ID' deletes it.")
 
 
 def read_body_arg(file: Path | None) -> str:
@@ -263,7 +281,7 @@ def run(args) -> int:
     site = args.site
     out = print
     if args.action == "list":
-        print_queue(site, out, lambda msg: print(msg, file=sys.stderr))
+        print_queue(site, out, lambda msg: print(one_line(msg), file=sys.stderr))
     elif args.action == "approve":
         source, target = approve(site, args.id)
         out(f"approved {source.stem}: moved to {_show(site, target)}")

@@ -28,7 +28,12 @@ def _run(bounds: tuple[int, int]) -> list:
 
 
 def _die_with_parent() -> None:
-    """Linux: a worker is killed with its parent (a killed cron build leaves no orphans writing tracebacks)."""
+    """Linux: a worker is killed with its parent (a killed cron build leaves no orphans writing tracebacks).
+    Ctrl-C is the parent's to handle: a worker ignores SIGINT and dies quietly on SIGTERM (it may have inherited
+    a handler, `blog serve`'s, that raises KeyboardInterrupt and would print a traceback from the worker)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
         import signal

@@ -16,7 +16,8 @@ from test_comments_hostile import BODIES, SENDERS, assert_harmless, assert_no_co
 
 pytestmark = pytest.mark.slow   # a 1 MB comment through the form, then a build of every payload
 FORM = {"form_url": "https://blog.example.org/comment", **RELAXED, "max_links": 100_000,
-        "max_comment_chars": 2_000_000, "max_request_bytes": 8_000_000, "max_pending_bytes": 50_000_000}
+        "max_comment_chars": 2_000_000, "max_bytes": 2_000_000, "max_request_bytes": 8_000_000,
+        "max_pending_bytes": 50_000_000}
 FORM_ONLY = {"form", "input", "textarea", "button", "label", "p", "span", "h2", "section", "link"}
 
 
@@ -77,9 +78,16 @@ def test_hostile_comments_through_the_form(tmp_path):
 
     listed = run_blog(site, "comments", "list")
     assert listed.returncode == 0 and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", listed.stdout)
+    from generator.errors import BlogError
     from generator.moderation import approve
+    not_approved = set()
     for name in files:
-        approve(site, name[:-3])
+        try:
+            approve(site, name[:-3])
+        except BlogError as e:   # one that would not render within the budget (issue 16) stays queued
+            assert "would not render" in e.message and (site / "comments-pending" / name).exists(), e.message
+            not_approved.add(name)
+    assert len(not_approved) <= 1
     result = run_blog(site, "build", timeout=600)
     assert result.returncode == 0, result.stderr
     output = site / "output"
@@ -91,5 +99,5 @@ def test_hostile_comments_through_the_form(tmp_path):
         assert_no_controls(path.read_bytes(), str(path))
         for entry in feed(path).entries:
             assert_harmless(entry.get("description", ""), f"{path} entry", is_page=False)
-    assert len(feed(output / "comments/index.rss").entries) == len(stored)
+    assert len(feed(output / "comments/index.rss").entries) == len(stored) - len(not_approved)
     assert b"never-shown" not in b"".join(p.read_bytes() for p in output.rglob("*") if p.is_file())

@@ -139,6 +139,10 @@ def test_mistakes_come_back_named_with_everything_typed_filled_in_again(served):
     empty = good(site, comment="  \n ")
     _, body = assert_refused(site, receiver, empty, status=400, reason="fields: comment")
     assert "The comment is empty" in body
+    # Under max_comment_chars, but over comments.max_bytes (4-byte characters): what approve would refuse.
+    wide = good(site, comment="\U0001F600" * 5_200)   # 20,800 bytes; 62,400 once form-encoded
+    _, body = assert_refused(site, receiver, wide, status=400, reason="fields: comment")
+    assert "at most 20,480 bytes" in body
 
 
 def test_missing_token(served):

@@ -26,9 +26,8 @@ def site(tmp_path) -> Path:
 
 @contextmanager
 def held_lock(site: Path):
-    """Hold the build lock the way a running build does."""
-    (site / CACHE_DIR).mkdir(exist_ok=True)
-    fd = os.open(site / CACHE_DIR / "build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the build lock the way a running build does: on the site folder itself."""
+    fd = os.open(site, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield
@@ -43,7 +42,7 @@ def test_a_second_build_gives_up_after_waiting_with_status_75(site):
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
-    assert "another build is running" in lines[0] and "build.lock" in lines[0] and "--wait" in lines[0]
+    assert "another build is running" in lines[0] and str(site) in lines[0] and "--wait" in lines[0]
     assert not (site / "output").exists(), "a build that never got the lock wrote something"
 
     # Once the lock is free the same command builds.
@@ -62,6 +61,28 @@ def test_a_waiting_build_goes_ahead_when_the_lock_is_released(site):
     out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, err
     assert out.startswith("1 posts: ") and (site / "output/diary/hello.html").is_file()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "a file", "lock a file", "lock a folder"])
+def test_the_lock_holds_whatever_happens_to_the_cache_folder(site, damage):
+    """Deleting .blog-cache/ while a build runs (or a cache or lock of the wrong kind) lets no second build in:
+    before, two builds ran at once and both crashed."""
+    import shutil
+    with held_lock(site):
+        if damage == "deleted":
+            shutil.rmtree(site / CACHE_DIR, ignore_errors=True)
+        elif damage == "a file":
+            (site / CACHE_DIR).write_text("not a folder")
+        else:
+            (site / CACHE_DIR).mkdir(exist_ok=True)
+            lock = site / CACHE_DIR / "build.lock"
+            lock.write_text("x") if damage == "lock a file" else lock.mkdir()
+        result = run_blog(site, "build", "--wait", "0.5")
+        assert result.returncode == 75, result.stderr
+        assert not (site / "output").exists()
+    result = run_blog(site, "build", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_quiet_prints_nothing_on_success(site):

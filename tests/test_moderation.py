@@ -26,8 +26,8 @@ def site(tmp_path) -> Path:
 
 
 def blog(site: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    """`blog ARGS` with text on standard input (run_blog gives none)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    """`blog ARGS` with text on standard input (run_blog gives none), as at a terminal 200 columns wide."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=site, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
 

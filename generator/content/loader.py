@@ -4,6 +4,8 @@ unchanged (same path, mtime and size), so a rebuild reads only what was edited."
 from __future__ import annotations
 
 import os
+import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -16,9 +18,11 @@ from .model import Attachment, Comment, Post, owner_folder
 from .frontmatter import split
 from ..parallel import fork_map
 from .pages import PAGES_DIR   # standalone pages (About, ...): content/pages.py reads them, not this
-from .reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, read_comment, read_post
+from .reader import COMMENTS_SUFFIX, MANY_TAGS, POST_SUFFIXES, decode, read_comment, read_post
 
 STATIC_DIR = "static"
+# Control characters and line breaks: no URL, feed or one-line message can hold them.
+_UNSAFE_NAME = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ufffe\uffff]")
 RACY_SECONDS = 2
 
 
@@ -30,23 +34,79 @@ class Content:
     bodies: dict[str, str] = field(default_factory=dict)  # body_hash -> source, for files read this run
 
 
-def walk_content(content_dir: str):
-    """Yield (rel path, stat) of every file, skipping dot-files and dot-folders, in sorted order.
-    Plain strings and scandir: this runs over every file on every build, so it must cost little more than stat."""
-    stack = [""]
+def walk_files(root: str, inside: str, warn=None):
+    """Yield (rel path, stat) of every file under `root`, in sorted order, skipping dot-files and dot-folders.
+    A link is followed only when it resolves inside the folder `inside` (the site): others, and links back to a
+    folder they are in (loops), are skipped with one warning each. An unreadable folder, or a name holding a
+    line break, is an error naming it. Plain strings and scandir: this runs over every file on every build, so
+    it must cost little more than stat."""
+    say = warn or (lambda msg: None)
+    real_inside = os.path.realpath(inside)
+    stack = [(root, "")]
     while stack:
-        rel_folder = stack.pop()
-        folder = os.path.join(content_dir, rel_folder) if rel_folder else content_dir
-        with os.scandir(folder) as entries:
-            listed = sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+        folder, rel_folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError as e:
+            raise BlogError(f"cannot read this folder ({e.strerror}); fix its permissions", _shown(folder)) from None
         subfolders = []
+        lowered: dict[str, str] = {}
+        real_folder = None
         for entry in listed:
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-            if entry.is_dir():
-                subfolders.append(rel)
-            elif entry.is_file():
-                yield rel, entry.stat()
+            if _UNSAFE_NAME.search(entry.name):
+                shown = _shown(entry.path).encode("unicode_escape").decode("ascii")
+                raise BlogError("a file name holding a line break or another control character cannot be a URL "
+                                "(nor go into a feed); rename it", shown)
+            other = lowered.setdefault(entry.name.lower(), entry.name)
+            if other != entry.name:
+                say(f"warning: {_shown(entry.path)}: differs from {other} only in case; they collide on "
+                    "case-insensitive hosts (macOS, Windows): rename one")
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if target != real_inside and not target.startswith(real_inside + os.sep):
+                        say(f"warning: {_shown(entry.path)}: a link to {target}, outside the site folder; skipped")
+                        continue
+                    st = os.stat(entry.path)
+                    if stat.S_ISDIR(st.st_mode):
+                        real_folder = real_folder or os.path.realpath(folder)
+                        if real_folder == target or real_folder.startswith(target + os.sep):
+                            say(f"warning: {_shown(entry.path)}: a link to a folder it is in (a loop); skipped")
+                            continue
+                        subfolders.append((entry.path, rel))
+                    elif stat.S_ISREG(st.st_mode):
+                        yield rel, st
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append((entry.path, rel))
+                elif entry.is_file(follow_symlinks=False):
+                    yield rel, entry.stat(follow_symlinks=False)
+            except OSError as e:
+                say(f"warning: {_shown(entry.path)}: cannot be read ({e.strerror}); skipped")
         stack.extend(reversed(subfolders))   # popped in sorted order, after this folder's files
+
+
+def _shown(path: str) -> str:
+    """A path as messages name it: from content/ on, where it is under it."""
+    index = path.rfind(os.sep + "content" + os.sep)
+    return path[index + 1:] if index >= 0 else path
+
+
+def readable(st: os.stat_result) -> bool:
+    """Whether this process may read the file, from the stat already made (no extra system call)."""
+    uid = _EUID
+    if uid == 0:
+        return True
+    if st.st_uid == uid:
+        return bool(st.st_mode & stat.S_IRUSR)
+    if st.st_gid in _GROUPS:
+        return bool(st.st_mode & stat.S_IRGRP)
+    return bool(st.st_mode & stat.S_IROTH)
+
+
+_EUID = os.geteuid()
+_GROUPS = {os.getegid(), *os.getgroups()}
 
 
 def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Content:
@@ -56,9 +116,12 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
     old = cache.load_records()
     found = []   # (rel, stat, kind, the record if the cache has it)
     static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
-    for rel, st in walk_content(str(content_dir)):
+    for rel, st in walk_files(str(content_dir), str(site_dir), warn):
         if rel.startswith(static_prefix) or rel.startswith(pages_prefix):
             continue   # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py)
+        if not readable(st):
+            # Even with a cached record: a file the build cannot read must not be published from the cache.
+            raise BlogError("cannot read this file (permission denied); fix its permissions", f"content/{rel}")
         folder, _, name = rel.rpartition("/")
         in_comments = folder.endswith(COMMENTS_SUFFIX)
         suffix = os.path.splitext(name)[1]
@@ -103,6 +166,10 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
         lists[kind].append(record)
     _check_unique(result.posts)
     _warn_lone_files(result, warn)
+    for post in result.posts:
+        if len(post.tags) > MANY_TAGS:
+            warn(f"warning: {post.source}: {len(post.tags)} tags; more than {MANY_TAGS} on one post is surely "
+                 "a mistake (every tag's page and feed lists the post)")
     if records != old:
         cache.save_records(records)
     return result
@@ -111,10 +178,14 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Conte
 def _read(content_dir: str, rel: str, kind: type, tz: ZoneInfo):
     """(record, body); an attachment has no body (and is hashed without holding all of a big file)."""
     path = os.path.join(content_dir, rel)
-    if kind is Attachment:
-        return read_attachment(rel, path), None
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        if kind is Attachment:
+            return read_attachment(rel, path), None
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise BlogError(f"cannot read this file ({e.strerror}); fix it or its permissions",
+                        f"content/{rel}") from None
     return (read_comment if kind is Comment else read_post)(PurePosixPath(rel), data, tz)
 
 
@@ -146,4 +217,8 @@ def _check_unique(posts: list[Post]) -> None:
 
 def read_body(site_dir: Path, record: Post | Comment) -> str:
     """The body of a record whose file was not read this run (its HTML was not in the cache)."""
-    return split(decode((site_dir / record.source).read_bytes(), record.source), record.source)[1]
+    try:
+        data = (site_dir / record.source).read_bytes()
+    except OSError as e:
+        raise BlogError(f"cannot read this file ({e.strerror}); fix it or its permissions", record.source) from None
+    return split(decode(data, record.source), record.source)[1]

@@ -71,18 +71,23 @@ def read_page(rel: str, data: bytes) -> StandalonePage:
 
 def load_pages(site_dir: Path, warn) -> list[StandalonePage]:
     """Every page under content/pages/, in path order."""
-    from .loader import walk_content
+    from .loader import walk_files
 
     folder = site_dir / "content" / PAGES_DIR
     if not folder.is_dir():
         return []
     pages = []
-    for rel, _ in walk_content(str(folder)):
+    for rel, _ in walk_files(str(folder), str(site_dir), warn):
         if os.path.splitext(rel)[1] not in POST_SUFFIXES:
             warn(f"warning: content/{PAGES_DIR}/{rel}: not a page (pages end in .md); ignored. "
                  "Files to publish as they are go in content/static/")
             continue
-        pages.append(read_page(rel, (folder / rel).read_bytes()))
+        try:
+            data = (folder / rel).read_bytes()
+        except OSError as e:
+            raise BlogError(f"cannot read this file ({e.strerror}); fix it or its permissions",
+                            f"content/{PAGES_DIR}/{rel}") from None
+        pages.append(read_page(rel, data))
     return pages
 
 

@@ -51,4 +51,14 @@ def tag_slug(name: str) -> str:
     if not slug:
         # Only reached by a name of white space, which tags never are; still a stable, safe URL.
         slug = "tag-" + hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+    elif len(slug.encode()) > MAX_SLUG_BYTES:
+        # A file name holds 255 bytes: a long tag keeps its start and gets a hash of the whole, so two long
+        # tags that start alike stay two.
+        digest = hashlib.blake2b(slug.encode(), digest_size=4).hexdigest()
+        while len(slug.encode()) > MAX_SLUG_BYTES - 9:
+            slug = slug[:-1]
+        slug = slug.rstrip("-.") + "-" + digest
     return slug
+
+
+MAX_SLUG_BYTES = 100

@@ -36,7 +36,7 @@ def tag_pages(ctx: RenderContext):
     for tag in ctx.site.tags.values():
         feeds = site_feeds(ctx) + [(f"{ctx.config.title}: posts tagged {tag.name}", tag_feed_url(tag), "rss")]
         yield from archive_pages(ctx, tag.posts, tag.url, f"Posts tagged “{tag.name}”", feeds,
-                                 f"the tag {tag.name}")
+                                 f"the tag {tag.name} of {tag.posts[0].source}")
 
 
 def tag_index_page(ctx: RenderContext):

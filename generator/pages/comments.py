@@ -61,7 +61,7 @@ def _comments_feed(ctx: RenderContext, comments: list[Comment], title: str, page
     for comment in comments:
         view = ctx.comment_view(comment)
         fe = fg.add_entry(order="append")
-        link = config.absolute(view.post_url) + "#" + view.anchor
+        link = config.link(view.post_url) + "#" + view.anchor
         fe.id(link)
         fe.guid(link, permalink=True)
         # RSS readers disagree on whether a title is text or HTML. Escaped once more, it reads the same either

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ..content.reader import MANY_TAGS
 from . import Page
 from .context import RenderContext
 
@@ -45,14 +46,14 @@ def new_feed(ctx: RenderContext, title: str, page_url: str, feed_url: str, descr
 
     config = ctx.config
     fg = FeedGenerator()
-    fg.id(config.absolute(page_url))
+    fg.id(config.link(page_url))
     fg.title(title)
     fg.description(description or title)
     fg.subtitle(description or title)
     # feedgen takes the RSS <channel><link> from the last link set, so the page's link goes last.
-    fg.link(href=config.absolute(feed_url), rel="self",
+    fg.link(href=config.link(feed_url), rel="self",
             type="application/atom+xml" if atom else "application/rss+xml")
-    fg.link(href=config.absolute(page_url), rel="alternate")
+    fg.link(href=config.link(page_url), rel="alternate")
     fg.language(config.language)
     if config.author:
         fg.author({"name": config.author})
@@ -69,7 +70,7 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
         fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     for post in posts:
         fe = fg.add_entry(order="append")
-        link = config.absolute(post.url)
+        link = config.link(post.url)
         # An imported post keeps the ids its old feeds gave it (front matter guid / atom_id), so feed
         # readers do not see it as new.
         # (feedgen's id() and guid() each set both ids, so the one that matters is set last.)
@@ -83,8 +84,11 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
         fe.link(href=link)
         fe.published(post.date)
         fe.updated(post.date)
-        for name in ctx.tag_names(post):
-            fe.category(term=name)
+        # One call: feedgen rebuilds its RSS list on every call (quadratic in tags). At most MANY_TAGS of them:
+        # a post is in the feed of each of its tags, so more would make tag feeds quadratic in its tags.
+        names = ctx.tag_names(post)[:MANY_TAGS]
+        if names:
+            fe.category([{"term": name} for name in names])
         author = post_author(ctx, post)
         if author and atom:
             fe.author({"name": author})

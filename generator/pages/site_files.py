@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..content.loader import RACY_SECONDS
+from ..content.loader import RACY_SECONDS, readable, walk_files
+from ..errors import BlogError
 from . import Page, paginate
 from .context import RenderContext
 
@@ -21,7 +22,7 @@ def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         for url, lastmod in urls:
             mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-            lines.append(f"  <url><loc>{escape(ctx.config.absolute(url))}</loc>{mod}</url>")
+            lines.append(f"  <url><loc>{escape(ctx.config.link(url))}</loc>{mod}</url>")
         lines.append("</urlset>\n")
         return "\n".join(lines).encode("utf-8")
 
@@ -97,12 +98,16 @@ def copied_file_keys(folder: Path) -> list[tuple[str, Path, str]]:
         return []
     racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
     found = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        st = path.stat()
+    # Dot-files and dot-folders (.git/) are not published; links are followed only inside the site (content/
+    # static) or the themes folder, like every content file (the warnings are given when content is loaded).
+    for rel, st in walk_files(str(folder), str(folder.parent.parent)):
+        path = folder / rel
+        if not readable(st):
+            raise BlogError("cannot read this file (permission denied); fix its permissions", path)
         key = f"file:{st.st_mtime_ns}:{st.st_size}"
         if st.st_mtime_ns >= racy_before:
             # Changed moments ago: a same-size save within the same clock tick would keep this stat, so the
             # bytes decide. Once the file is older the stat alone does; that change of key costs one more read.
             key += ":" + hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-        found.append((path.relative_to(folder).as_posix(), path, key))
+        found.append((rel, path, key))
     return found

@@ -81,6 +81,25 @@ def _survives_damage(miss):
     return wrap
 
 
+def cache_folder(folder: Path, warn) -> Path:
+    """`folder` (.blog-cache or a folder in it) as a folder: whatever else has its name is the cache's own, broken,
+    and is removed first."""
+    if os.path.lexists(folder) and not folder.is_dir():   # a link to a folder (a faster disk) is fine
+        warn(f"warning: {folder}: not a folder; the build cache is rebuilt")
+        _clear(folder)
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _clear(path: Path) -> None:
+    """Remove whatever is at `path` in the cache: a file, a link (not what it points at) or a folder."""
+    if path.is_dir() and not path.is_symlink():
+        import shutil
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
 class BuildCache:
     def __init__(self, site_dir: Path, warn=None):
         self.dir = site_dir / CACHE_DIR
@@ -92,10 +111,16 @@ class BuildCache:
         self._records_base: dict = {}
 
     def _open(self) -> sqlite3.Connection:
-        self.dir.mkdir(exist_ok=True)
+        cache_folder(self.dir, self.warn)
         ignore = self.dir / ".gitignore"
-        if not ignore.exists():
+        if not ignore.is_file() or ignore.is_symlink():
+            _clear(ignore)
             ignore.write_text("*\n")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(str(self.path) + suffix)
+            if os.path.lexists(part) and (part.is_symlink() or not part.is_file()):
+                self.warn(f"warning: {part}: not a file; the build cache is rebuilt")
+                _clear(part)
         if not self.path.exists():
             return self._recreate()
         db = None
@@ -119,7 +144,7 @@ class BuildCache:
 
     def _recreate(self) -> sqlite3.Connection:
         for suffix in ("", "-wal", "-shm"):
-            Path(str(self.path) + suffix).unlink(missing_ok=True)
+            _clear(Path(str(self.path) + suffix))
         db = self._connect()
         db.executescript("""
             CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);

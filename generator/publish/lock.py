@@ -1,4 +1,7 @@
-"""One build at a time: cron runs that overlap wait a bounded time for the lock, then give up (status 75)."""
+"""One build at a time: cron runs that overlap wait a bounded time for the lock, then give up (status 75).
+
+The lock is held on the site folder itself (flock on its descriptor), not on a file in .blog-cache/: deleting
+the cache mid-build, or a cache that is a file, cannot let a second build in, and nothing is created for it."""
 
 from __future__ import annotations
 
@@ -8,14 +11,15 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import LockBusy
+from ..errors import BlogError, LockBusy
 
 
 @contextmanager
-def build_lock(cache_dir: Path, timeout: float):
-    cache_dir.mkdir(exist_ok=True)
-    path = cache_dir / "build.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def build_lock(site_dir: Path, timeout: float):
+    try:
+        fd = os.open(site_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise BlogError(f"cannot open the site folder ({e.strerror})", site_dir) from None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -24,8 +28,8 @@ def build_lock(cache_dir: Path, timeout: float):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise LockBusy(f"another build is running (it holds {path}); waited {timeout:g} s. "
-                                   "Try again later, or raise --wait", path) from None
+                    raise LockBusy(f"another build is running (it holds a lock on this site folder); waited {timeout:g} s. "
+                                   "Try again later, or raise --wait", site_dir) from None
                 time.sleep(0.1)
         yield
     finally:

@@ -1,31 +1,30 @@
 """The only code that writes to output/.
 
-Two steps, so a failed build publishes nothing: `stage()` renders every page whose key changed into a staging
-folder in the cache (an error there leaves output/ untouched), then `publish()` moves each changed file into
-place with an atomic rename, removes files of pages that no longer exist, and writes the manifest last.
+Three steps, so a failed build publishes nothing: `stage()` renders every page whose key changed into a staging
+folder on output/'s file system; `publish()` first plans every move (a file where a folder must go, a folder
+where a file must go, a file blog did not write, a folder it may not write) and stages the manifests, so that a
+full disk, a permission or a clash fails while output/ is untouched; only then does it rename: each changed file
+into place, files of pages that no longer exist removed, the manifest last.
 Only files whose bytes change are replaced, so unchanged files keep their modification time and rsync moves
 only what changed. The manifest (output/.blog-manifest.json) records every file the generator wrote and the key
-it was made from; a file it did not write is never removed.
+it was made from; a file it did not write is never replaced or removed (unless the build is told to adopt it).
 """
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import json
 import os
 import shutil
-import tempfile
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BlogError
 from ..pages import Page
-
-MANIFEST = ".blog-manifest.json"
-TEMP_PREFIX = ".blog-tmp-"
-_TREE, _FLAT, _FLAT_DIR = 1, 2, ".flat"   # .flat: in the staging folder; no page path starts with a dot folder
-
+from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, manifest_path_ok, plan_moves,
+                   unknown_files)
+from .staging import (cannot_stage, move_folder, move_into_place, open_staging, remove_empty_parents,
+                      remove_recorded)
 
 @dataclass
 class WriteStats:
@@ -37,27 +36,42 @@ class WriteStats:
 
 
 class OutputWriter:
-    def __init__(self, output_dir: Path, staging_dir: Path, warn):
+    def __init__(self, output_dir: Path, cache_dir: Path, warn, adopt: bool = False):
         self.output = output_dir
-        self.staging = staging_dir
+        self.cache_dir = cache_dir
         self.warn = warn
+        self.adopt = adopt
+        if os.path.lexists(output_dir) and not output_dir.is_dir():
+            raise BlogError("the output folder is a file, not a folder; move it away or give another --output",
+                            output_dir)
         self.old = self._load_manifest()
         self.new: dict[str, list] = {}
         self.stats = WriteStats()
+        self.sources: dict[str, str] = {}
+        self.present: set[str] = set()   # staged or kept paths whose file already exists in output/
         self._made: set[str] = set()
-        self._in_output: dict[str, bool] = {}
-        self._flat: set[str] = set()
         self._order: list[str] = []
+        self._created_output = False
+        self.staging = cache_dir / "staging"
 
     def _load_manifest(self) -> dict[str, list]:
         self.old_inputs = None
         try:
             data = json.loads((self.output / MANIFEST).read_text(encoding="utf-8"))
             files = data.get("files", {})
-            self.old_inputs = data.get("inputs")
-            return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
+            inputs = data.get("inputs")
+            if not isinstance(files, dict):
+                raise ValueError("no files")
         except (OSError, ValueError, AttributeError):
             return {}
+        bad = next((p for p in files if not manifest_path_ok(p)), None)
+        if bad is not None:
+            # Edited, or written by something else: trusting it could remove files anywhere.
+            self.warn(f"warning: {self.output / MANIFEST}: lists {bad!r}, which is not a file inside the output "
+                      "folder; ignored (as on a first build)")
+            return {}
+        self.old_inputs = inputs
+        return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
 
     def up_to_date(self, inputs: str) -> bool:
         """True when the last build was made from these very inputs and every file it wrote is still there."""
@@ -79,6 +93,8 @@ class OutputWriter:
                 raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
                                 "rename one of them", files[0] if files else None)
             seen[page.path] = page.source
+        check_files_and_folders(seen)
+        self.sources = seen
         self._order = list(seen)   # the manifest lists files in page order: deterministic, and no sort
         output = str(self.output) + "/"
         todo = []
@@ -93,63 +109,80 @@ class OutputWriter:
 
     def stage(self, todo: list[Page], render_many=None) -> None:
         """Render `todo` into the staging folder; `render_many(fn, pages)` may spread the work over processes."""
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
+        self._open_staging()
         results = (render_many or _serial)(self._stage_one, todo)
         self.stats.rendered.extend(page.path for page in todo)
-        for page, (size, staged) in zip(todo, results):
+        for page, (size, staged, exists) in zip(todo, results):
             self.new[page.path] = [page.key, size]
+            if exists:
+                self.present.add(page.path)
             if staged:
                 self.stats.staged.append(page.path)
-                if staged == _FLAT:
-                    self._flat.add(page.path)
             else:
                 self.stats.unchanged += 1
 
-    def _stage_one(self, page: Page) -> tuple[int, int]:
-        """Render one page; stage it unless output/ has these bytes already (0), at its path (_TREE), or by name
-        (_FLAT) when its folder is in output/: no staging folder to make and remove, as costly as the file."""
-        data = page.render()
-        target = os.path.join(self.output, page.path)
-        if _same_bytes(target, data):
-            return len(data), 0
-        out_folder = os.path.dirname(target)
-        flat = self._in_output.get(out_folder)   # per process, like _made
-        if flat is None:
-            flat = self._in_output[out_folder] = os.path.isdir(out_folder)
-        staged = self._flat_path(page.path) if flat else os.path.join(self.staging, page.path)
-        folder = os.path.dirname(staged)
-        if folder not in self._made:   # per process: workers each keep their own
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
-        with open(staged, "wb") as f:
-            f.write(data)
-        return len(data), _FLAT if flat else _TREE
+    def _open_staging(self) -> None:
+        self.staging, self._created_output = open_staging(self.output, self.cache_dir)
 
-    def _flat_path(self, path: str) -> str:
-        return os.path.join(self.staging, _FLAT_DIR, hashlib.blake2b(path.encode(), digest_size=16).hexdigest())
+    def _stage_one(self, page: Page) -> tuple[int, bool, bool]:
+        """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers.
+        Returns (size, staged, a file or folder is already at its path)."""
+        try:
+            data = page.render()
+        except OSError as e:   # a static file that cannot be read
+            raise BlogError(f"cannot read this file ({e.strerror}); fix its permissions", page.source) from None
+        target = os.path.join(self.output, page.path)
+        same, exists = _compare(target, data)
+        if same:
+            return len(data), False, True
+        staged = os.path.join(self.staging, page.path)
+        folder = os.path.dirname(staged)
+        try:
+            if folder not in self._made:   # per process: workers each keep their own
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            with open(staged, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise cannot_stage(e, page) from None
+        return len(data), True, exists
 
     def publish(self, inputs: str | None = None) -> WriteStats:
-        self.output.mkdir(parents=True, exist_ok=True)
-        removed = sorted(set(self.old) - set(self.new))
+        removed = [p for p in self.old if p not in self.new]
+        removed.sort()
+        if not self.stats.staged and not removed and not self.present - self.old.keys() and _same_bytes(
+                self.output / MANIFEST, self._manifest_bytes(self.new, inputs, ordered=True)):
+            self.discard(keep_output=True)
+            return self.stats
+        if not self.output.is_dir() or not self.staging.is_dir():
+            self._open_staging()   # nothing was staged (only removals, or a manifest to write)
+        plan_moves(self.output, self.stats.staged, self.present, self.old, self.sources, removed, self.adopt)
+        # Until the last file is in place, the manifest must not vouch for any file being replaced: a build
+        # killed half way is then repaired by the next, whatever the content is by then.
+        interim = None
         if self.stats.staged or removed:
-            # Until the last file is in place, the manifest must not vouch for any file being replaced: a
-            # build killed half way is then repaired by the next, whatever the content is by then.
-            interim = dict(self.old)
-            interim.update({path: ["", -1] for path in self.stats.staged})
-            self._write_manifest_data(interim, None)
+            files = dict(self.old)
+            files.update({path: ["", -1] for path in self.stats.staged})
+            interim = self._stage_manifest(files, None, "interim")
+        final = self._stage_manifest({path: self.new[path] for path in self._order}, inputs, "final")
+        # From here on, only renames and removals: nothing can run out of space or permission.
+        if interim:
+            os.replace(interim, self.output / MANIFEST)
         self._move_staged()
+        real_output = os.path.realpath(self.output)
         for path in removed:
             target = self.output / path
+            if os.path.realpath(target.parent) != os.path.join(real_output, *path.split("/")[:-1]):
+                continue   # a folder on the way was replaced by a link: what it points at is not blog's
             if target.is_file() and not target.is_symlink():
                 target.unlink()
                 self.stats.removed += 1
-                _remove_empty_parents(target.parent, self.output)
-        self._write_manifest(inputs)
-        shutil.rmtree(self.staging, ignore_errors=True)
+                remove_empty_parents(target.parent, self.output)
+        if final:
+            os.replace(final, self.output / MANIFEST)
+        self.discard(keep_output=True)
         if not self.old:
-            self._warn_unknown_files(self._every_folder())   # a first build: output/ may hold an older site
+            self._warn_unknown_files(every_folder(self.output))   # a first build: output/ may hold an older site
         elif self.stats.removed:
             # When files go, a file the generator did not write (and so leaves in place) keeps its folder: said
             # for the folders files went from and the folders above them, not by walking all of output/.
@@ -160,6 +193,25 @@ class OutputWriter:
             self._warn_unknown_files(sorted(folders))
         return self.stats
 
+    def _manifest_bytes(self, files: dict, inputs: str | None, ordered: bool = False) -> bytes:
+        if ordered:
+            files = {path: files[path] for path in self._order}
+        # Compact, so the C encoder writes it: a big blog's manifest has tens of thousands of entries.
+        return json.dumps({"version": 1, "inputs": inputs, "files": files}, separators=(",", ":")).encode()
+
+    def _stage_manifest(self, files: dict, inputs: str | None, name: str) -> Path | None:
+        data = self._manifest_bytes(files, inputs)
+        if _same_bytes(self.output / MANIFEST, data):
+            return None
+        path = self.staging / f"{TEMP_PREFIX}manifest-{name}"
+        try:
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chmod(path, 0o644)
+        except OSError as e:
+            raise cannot_stage(e, None) from None
+        return path
+
     def _move_staged(self) -> None:
         """Each staged file into place. A folder that output/ lacks altogether (every folder, on a first build)
         is moved whole with one rename: on many file systems a mkdir and a rename per file cost more than
@@ -168,10 +220,6 @@ class OutputWriter:
         exists: dict[str, bool] = {"": True}
         moved: set[str] = set()
         for path in self.stats.staged:
-            if path in self._flat:
-                _move_into_place(self._flat_path(path), os.path.join(output, path))
-                self.stats.written += 1
-                continue
             parts = path.split("/")[:-1]
             folder = ""
             for part in parts:
@@ -181,62 +229,32 @@ class OutputWriter:
                 if folder not in exists:
                     exists[folder] = os.path.lexists(os.path.join(output, folder))
                 if not exists[folder]:
-                    if _move_folder(os.path.join(staging, folder), os.path.join(output, folder)):
+                    if move_folder(os.path.join(staging, folder), os.path.join(output, folder)):
                         moved.add(folder)
                         break
                     exists[folder] = True   # could not be moved whole (another file system): made instead
                     os.makedirs(os.path.join(output, folder), exist_ok=True)
             else:
-                _move_into_place(os.path.join(staging, path), os.path.join(output, path))
+                move_into_place(os.path.join(staging, path), os.path.join(output, path))
             self.stats.written += 1
 
-    def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
-
-    def _write_manifest(self, inputs: str | None) -> bool:
-        files = {path: self.new[path] for path in self._order}
-        if list(files.items()) == list(self.old.items()) and inputs == self.old_inputs \
-                and (self.output / MANIFEST).is_file():
-            return False
-        return self._write_manifest_data(files, inputs)
-
-    def _write_manifest_data(self, files: dict, inputs: str | None) -> bool:
-        # Compact, so the C encoder writes it: a big blog's manifest has tens of thousands of entries.
-        data = json.dumps({"version": 1, "inputs": inputs, "files": files},
-                          separators=(",", ":")).encode()
-        if _same_bytes(self.output / MANIFEST, data):
-            return False
-        _atomic_write(self.output / MANIFEST, data)
-        return True
-
-    def _every_folder(self) -> list[str]:
-        root = str(self.output)
-        found = []
-        for folder, dirs, _ in os.walk(root):
-            dirs.sort()
-            found.append(folder[len(root) + 1:])
-        return found
-
     def _warn_unknown_files(self, folders: list[str]) -> None:
-        """Files in output/ the generator did not write are left alone, but said once per build. `folders`:
-        relative to output/ ('' is output/ itself), each looked at without its sub-folders."""
-        known = self.new.keys() | {MANIFEST}
-        unknown = []
-        for rel_folder in folders:
-            folder = os.path.join(self.output, rel_folder)
-            try:
-                names = sorted(e.name for e in os.scandir(folder) if not e.is_dir())
-            except OSError:
-                continue   # emptied and removed
-            for name in names:
-                rel = f"{rel_folder}/{name}" if rel_folder else name
-                if name.startswith(TEMP_PREFIX):
-                    os.unlink(os.path.join(folder, name))   # left by a build that was killed
-                elif rel not in known:
-                    unknown.append(rel)
+        """Files in output/ the generator did not write are left alone, but said once per build."""
+        unknown = unknown_files(self.output, folders, self.new.keys() | {MANIFEST})
         if unknown:
             shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
             self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
+
+    def discard(self, keep_output: bool = False) -> None:
+        """Remove this build's staging folder (and output/, if this build made it and it stayed empty)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        remove_recorded(self.output, self.cache_dir)
+        if self._created_output and not keep_output:
+            try:
+                self.output.rmdir()
+            except OSError:
+                pass
+
 
 
 def _serial(fn, items):
@@ -250,56 +268,27 @@ def _size(path: str) -> int:
         return -1
 
 
+def _compare(path: str, data: bytes) -> tuple[bool, bool]:
+    """(the file at `path` has exactly these bytes, something is at `path`), from one lstat."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False, False
+    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        return False, True
+    try:
+        with open(path, "rb") as f:
+            return f.read() == data, True
+    except OSError:
+        return False, True
+
+
 def _same_bytes(path, data: bytes) -> bool:
     try:
-        if os.stat(path).st_size != len(data):
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
             return False
         with open(path, "rb") as f:
             return f.read() == data
     except OSError:
         return False
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _move_folder(staged: str, target: str) -> bool:
-    """Move a staged folder to where output/ has nothing; False across file systems (then file by file)."""
-    try:
-        os.rename(staged, target)
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
-        return False
-    return True
-
-
-def _move_into_place(staged: str, target: str) -> None:
-    """Replace `target` atomically: the staged file is complete, so a rename publishes it whole. Across file
-    systems (output/ elsewhere) it is copied to a temporary file beside the target first, then renamed.
-    The target's folder exists (`_move_staged` made it)."""
-    if os.path.isdir(target):
-        raise BlogError(f"cannot write {target}: a folder is in the way; remove it", target)
-    try:
-        os.replace(staged, target)
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
-        with open(staged, "rb") as f:
-            _atomic_write(Path(target), f.read())
-
-
-def _remove_empty_parents(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

@@ -4,9 +4,14 @@ bodies need rendering. Comment bodies come from strangers and are sanitized afte
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from importlib.metadata import version
 
+from ..errors import BlogError
 from ..parallel import fork_map
 from .sanitize import SANITIZER_FINGERPRINT, sanitize_comment_html
 
@@ -52,6 +57,14 @@ ID_SCHEME = 1
 # A stranger's comment with more than this many is rendered with every '[' escaped: literal brackets, no links.
 MAX_UNTRUSTED_BRACKETS = 200
 
+# The budget of a stranger's comment: Python-Markdown recurses once per level of nested lists and quotes (600
+# levels in 1.2 KB end in RecursionError) and is slow on some inputs (10,000 setext headings: seconds). A comment
+# nested deeper than this, or taking more CPU than this, is published as escaped plain text instead.
+MAX_UNTRUSTED_NESTING = 24
+UNTRUSTED_CPU_SECONDS = 2.0
+# One line's container prefix: list markers, quote markers and the white space between them.
+_CONTAINERS = re.compile(r"^(?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t>]|$))+", re.MULTILINE)
+
 
 # A code block wider than the column scrolls; keyboard users can scroll it only if it can take the focus.
 FOCUSABLE_PRE = '<pre tabindex="0">'
@@ -61,7 +74,7 @@ MARKDOWN_FINGERPRINT = hashlib.blake2b(
     repr((version("markdown"), version("pygments"), EXTENSIONS, COMMENT_EXTENSIONS, ID_SCHEME, FOCUSABLE_PRE,
           sorted((name, sorted((k, v) for k, v in conf.items() if not callable(v)))
                  for name, conf in EXTENSION_CONFIGS.items()),
-          SANITIZER_FINGERPRINT, MAX_UNTRUSTED_BRACKETS)).encode(), digest_size=8).hexdigest()
+          SANITIZER_FINGERPRINT, MAX_UNTRUSTED_BRACKETS, MAX_UNTRUSTED_NESTING)).encode(), digest_size=8).hexdigest()
 
 # Each of these costs 4-8% of Markdown time on every body, and can change nothing in a body without its mark
 # (toc: a heading or [TOC]; raw HTML headings are stashed before toc runs, so it never sees them), so
@@ -126,13 +139,96 @@ def _footnotes(md):
     return next((ext for ext in md.registeredExtensions if isinstance(ext, FootnoteExtension)), None)
 
 
-def html_key(body_hash: str, id_prefix: str = "") -> str:
-    return body_hash + "-" + MARKDOWN_FINGERPRINT + ("-" + id_prefix if id_prefix else "")
+
+def post_html(body: str, body_format: str, source: str, id_prefix: str = "") -> str:
+    """The blogger's own body: it may fail the build, but with one line naming the file."""
+    try:
+        return to_html(body, body_format, id_prefix=id_prefix)
+    except RecursionError:
+        raise BlogError("the Markdown is nested too deeply to render (lists or quotes inside each other "
+                        "hundreds of levels deep); flatten it", source) from None
 
 
-def render_all(jobs: list[tuple[str, str, str, bool, str]], progress=None) -> dict[str, str]:
-    """jobs: (cache key, body, format, untrusted, id prefix). Returns {key: html}, using every core when there
-    are many. Long bodies first, so the last chunks are short and both cores finish together."""
+def comment_html(body: str, body_format: str, max_bytes: int) -> tuple[str, str | None]:
+    """(HTML, None), or within the budget's limits (size, nesting, CPU time) (escaped plain text, why):
+    a stranger's comment never fails a build."""
+    if len(body.encode("utf-8", "surrogatepass")) > max_bytes:
+        return plain_html(body), f"longer than comments.max_bytes ({max_bytes} bytes)"
+    if body_format != "html" and nesting(body) > MAX_UNTRUSTED_NESTING:
+        return plain_html(body), f"lists or quotes nested more than {MAX_UNTRUSTED_NESTING} deep"
+    try:
+        with _cpu_limit(UNTRUSTED_CPU_SECONDS):
+            return to_html(body, body_format, untrusted=True), None
+    except _OverBudget:
+        return plain_html(body), f"took more than {UNTRUSTED_CPU_SECONDS:g} s of CPU to render"
+    except RecursionError:
+        return plain_html(body), "nested too deeply to render"
+
+
+def nesting(body: str) -> int:
+    """The deepest stack of list and quote markers (and indentation, 4 columns a level) any line opens."""
+    deepest = 0
+    for match in _CONTAINERS.finditer(body):
+        prefix = match.group(0)
+        markers = len(re.findall(r"[-*+>]|\d{1,9}[.)]", prefix))
+        deepest = max(deepest, markers + prefix.expandtabs(4).count(" ") // 4)
+    return deepest
+
+
+def plain_html(body: str) -> str:
+    """A body shown as the text it is: escaped, paragraphs at blank lines, line breaks kept."""
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", body.strip()) if p.strip()]
+    html = "\n".join("<p>" + html_module.escape(p).replace("\n", "<br>\n") + "</p>" for p in paragraphs)
+    return sanitize_comment_html(html)
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _over_budget(signum, frame):
+    raise _OverBudget()
+
+
+@contextmanager
+def _cpu_limit(seconds: float):
+    """Raise _OverBudget once this process has spent `seconds` more CPU. Signals reach only the main thread;
+    elsewhere (a server's thread) the size and nesting limits stand alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGPROF, _over_budget)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    except _OverBudget:
+        _converters.clear()   # interrupted mid-conversion: fresh converters for the next body
+        raise
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def html_key(body_hash: str, id_prefix: str = "", budget: int | None = None) -> str:
+    """A post's HTML depends on its id prefix, a comment's on the budget (`budget`: comments.max_bytes)."""
+    return (body_hash + "-" + MARKDOWN_FINGERPRINT + ("-" + id_prefix if id_prefix else "")
+            + ("" if budget is None else f"-{budget}"))
+
+
+def render_all(jobs: list[tuple[str, str, str, str, int | None, str]], progress=None
+               ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """jobs: (cache key, body, format, source, comments' max_bytes or None for the blogger's own posts, a post's
+    id prefix).
+    Returns ({key: html}, [(source, why)] of comments shown as plain text), on every core when there are many.
+    Long bodies first, so the last chunks are short and both cores finish together."""
     jobs = sorted(jobs, key=lambda j: -len(j[1]))
-    html = fork_map(lambda job: to_html(job[1], job[2], job[3], job[4]), jobs, progress=progress)
-    return {job[0]: out for job, out in zip(jobs, html)}
+    out = fork_map(_render_job, jobs, progress=progress)
+    problems = [(job[3], why) for job, (_, why) in zip(jobs, out) if why]
+    return {job[0]: html for job, (html, _) in zip(jobs, out)}, problems
+
+
+def _render_job(job) -> tuple[str, str | None]:
+    _, body, body_format, source, budget, id_prefix = job
+    if budget is None:
+        return post_html(body, body_format, source, id_prefix), None
+    return comment_html(body, body_format, budget)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, quote_path
 from ..errors import BlogError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # generator/
@@ -103,8 +103,8 @@ def make_environment(dirs: list[Path], config: Config, bytecode_dir: Path | None
     env.globals["site"] = config
     env.globals["settings"] = config.theme_settings   # in config.fingerprint(), so in every page's key
     env.globals["nav"] = [{"title": title, "url": url} for title, url in nav]   # pages with `nav:`; in the key
-    env.globals["url"] = lambda path: base_path + path
-    env.globals["absolute_url"] = config.absolute
+    env.globals["url"] = lambda path: base_path + quote_path(path)   # file names may hold spaces, '#', '?'
+    env.globals["absolute_url"] = config.link
     env.filters["day"] = lambda d: d.strftime(config.date_format)
     env.filters["time"] = lambda d: d.strftime(config.time_format)
     env.filters["isodate"] = lambda d: d.isoformat()

@@ -34,14 +34,21 @@ def content_type(path: Path) -> str:
     return kind
 
 
+# A request line longer than this is answered 414 (a file name holds 255 bytes; no page's URL comes near it).
+MAX_URL = 8192
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "blog-serve"
+    timeout = 30   # seconds a connection may sit idle (or send its request slowly) before it is closed
 
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:
+        if len(self.path) > MAX_URL:
+            return self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
         path, _, query = self.path.partition("?")
         path = path.partition("#")[0]
         if path == EVENTS_PATH and not head:
@@ -95,6 +102,7 @@ class _Server(ThreadingHTTPServer):
     # Request threads are joined in server_close, so Ctrl-C leaves no thread behind.
     daemon_threads = False
     block_on_close = True
+    request_queue_size = 128   # the listen backlog (socketserver's 5 refuses a browser's burst of requests)
 
     def __init__(self, address, output_dir: Path, base_path: str, state: BuildState) -> None:
         if ":" in address[0]:
@@ -130,11 +138,14 @@ class _Server(ThreadingHTTPServer):
         target = self.root.joinpath(*parts)
         if not self._inside(target):
             return None
-        if target.is_dir():
-            if not url_path.endswith("/"):  # one leading slash: "//host/" would redirect off-site
-                return self.base_path + "/" + url_path.lstrip("/") + "/"
-            target = target / "index.html"
-        return target if target.is_file() and self._inside(target) else None
+        try:
+            if target.is_dir():
+                if not url_path.endswith("/"):  # one leading slash: "//host/" would redirect off-site
+                    return self.base_path + "/" + url_path.lstrip("/") + "/"
+                target = target / "index.html"
+            return target if target.is_file() and self._inside(target) else None
+        except OSError:   # a name too long, a folder that may not be read
+            return None
 
     def _inside(self, path: Path) -> bool:
         try:

@@ -73,6 +73,9 @@ def mistakes(sub: Submission, s: CommentSettings) -> dict[str, str]:
     elif len(sub.comment) > s.max_comment_chars:
         errors["comment"] = (f"The comment is too long: {len(sub.comment):,} characters, "
                              f"at most {s.max_comment_chars:,}.")
+    elif len(sub.comment.encode("utf-8", "surrogatepass")) > s.max_bytes:
+        # What the build would publish as plain text, and approve would refuse: better said to the reader now.
+        errors["comment"] = f"The comment is too long: at most {s.max_bytes:,} bytes."
     elif count_links(sub.comment) > s.max_links:
         errors["comment"] = f"Too many links: at most {s.max_links} in one comment."
     return errors
