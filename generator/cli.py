@@ -83,7 +83,7 @@ def _warn_local_base_url(site: Path, warn) -> None:
         return                     # the build itself has already said what is wrong with config.yaml
     host = urlsplit(str(written or "")).hostname or ""
     if host == "localhost" or host.startswith("127.") or host == "::1":
-        warn(f"{site / CONFIG_NAME}: base_url is {written}, so the feeds and the sitemap link to this machine; "
+        warn(f"warning: {site / CONFIG_NAME}: base_url is {written}, so the feeds and the sitemap link to this machine; "
              f"set base_url to the address the blog is published at")
 
 
