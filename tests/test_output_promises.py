@@ -300,3 +300,28 @@ def test_a_killed_build_leaves_no_staging_behind_after_the_next_build(tmp_path):
         staged = [p for p in output.iterdir() if p.name.startswith(".blog-tmp-") and p.name != ".blog-tmp-0123456789abcdef"]
         assert not staged
         assert (output / ".blog-tmp-0123456789abcdef/x").read_text() == "mine"
+
+
+def test_a_rebuild_staged_inside_output_gives_what_a_full_build_gives(tmp_path):
+    """With the cache on another file system, a rebuild stages inside output/: a changed file whose folder is
+    there already is staged flat and renamed alone, a new folder is moved whole. Same files as a full build,
+    unchanged files untouched, no staging left behind."""
+    with small_file_system(tmp_path, 8192) as small:
+        if small is None:
+            pytest.skip("needs a second file system (root)")
+        site = make_site(tmp_path, posts(5), {"title": "Flat", "posts_per_page": 2})
+        output = build(site, output=small / "out")
+        before = snapshot(output)
+        (site / "content/diary/day-1.md").write_text(post("Day 1", "2014-01-02 01:00", "New words.\n",
+                                                          tags=["diary", "t1"]))
+        (site / "content/book/ringo/new.md").parent.mkdir(parents=True)
+        (site / "content/book/ringo/new.md").write_text(post("New", "2014-02-01 09:00", "Hi.\n", tags=["fresh"]))
+        build(site, output=output)
+        after = snapshot(output)
+        full = build(site, output=small / "full")
+        assert {p: v[0::3] for p, v in after.items()} == {p: v[0::3] for p, v in snapshot(full).items()}
+        assert not [p for p in after if ".blog-tmp-" in p]
+        changed = {p for p in before if p in after and before[p][3] != after[p][3]}
+        assert "diary/day-1.html" in changed and "book/ringo/new.html" in after
+        assert all(before[p][1:3] == after[p][1:3] for p in before.keys() & after.keys() - changed
+                   if before[p][3] is not None)

@@ -6,10 +6,12 @@ folder is removed by the next build and no other folder ever is."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import secrets
 import shutil
+import stat
 from pathlib import Path
 
 from ..errors import BlogError
@@ -19,6 +21,7 @@ from .plan import TEMP_PREFIX
 _RECORD = "staging-in-output"
 _NAME = re.compile(r"\.blog-tmp-[0-9a-f]{16}\Z")
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_FLAT = TEMP_PREFIX + "flat"   # no page path starts with it (plan.manifest_path_ok)
 
 
 def open_staging(output: Path, cache_dir: Path) -> tuple[Path, bool]:
@@ -72,6 +75,34 @@ def cannot_stage(e: OSError, page: Page | None) -> BlogError:
         return BlogError(f"the file name of{where} is too long for the file system; shorten the name",
                          page.source if page else None)
     return BlogError(f"cannot write{where} ({e.strerror}); nothing was published", e.filename)
+
+
+def flat_path(staging: str, path: str) -> str:
+    """Where a page whose folder output/ already has is staged: by a hash of its path in a flat folder of the
+    worker's own (workers creating files in one folder wait on its lock), so that no staging folder is made and
+    removed per folder (a mkdir costs as much as writing the file on some file systems, and a new post changes
+    pages in 1,300 folders). It is renamed into place alone."""
+    name = hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+    return os.path.join(staging, f"{_FLAT}-{os.getpid()}", name)
+
+
+def is_real_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)   # not a link: plan_moves refuses those
+    except OSError:
+        return False
+
+
+def move_staged_file(staging: str, output: str, path: str, flat: str | None) -> None:
+    """Move one staged file into place: from `flat` (its flat_path) or from its path in the staging folder."""
+    target = os.path.join(output, path)
+    try:
+        move_into_place(flat or os.path.join(staging, path), target)
+    except FileNotFoundError:
+        if not flat:
+            raise
+        os.makedirs(os.path.dirname(target), exist_ok=True)   # its folder was removed since it was staged
+        move_into_place(flat, target)
 
 
 def move_folder(staged: str, target: str) -> bool:

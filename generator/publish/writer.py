@@ -23,8 +23,8 @@ from ..errors import BlogError
 from ..pages import Page
 from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, manifest_path_ok, plan_moves,
                    unknown_files)
-from .staging import (cannot_stage, move_folder, move_into_place, open_staging, remove_empty_parents,
-                      remove_recorded)
+from .staging import (cannot_stage, flat_path, is_real_folder, move_folder, move_staged_file,
+                      open_staging, remove_empty_parents, remove_recorded)
 
 @dataclass
 class WriteStats:
@@ -50,6 +50,8 @@ class OutputWriter:
         self.sources: dict[str, str] = {}
         self.present: set[str] = set()   # staged or kept paths whose file already exists in output/
         self._made: set[str] = set()
+        self._folder_in_output: dict[str, bool] = {}
+        self._flat: dict[str, str] = {}   # path -> where it is staged, when by flat_path
         self._order: list[str] = []
         self._created_output = False
         self.staging = cache_dir / "staging"
@@ -112,7 +114,8 @@ class OutputWriter:
         self._open_staging()
         results = (render_many or _serial)(self._stage_one, todo)
         self.stats.rendered.extend(page.path for page in todo)
-        for page, (size, staged, exists) in zip(todo, results):
+        self._flat.update((page.path, result[3]) for page, result in zip(todo, results) if result[3])
+        for page, (size, staged, exists, _) in zip(todo, results):
             self.new[page.path] = [page.key, size]
             if exists:
                 self.present.add(page.path)
@@ -124,9 +127,9 @@ class OutputWriter:
     def _open_staging(self) -> None:
         self.staging, self._created_output = open_staging(self.output, self.cache_dir)
 
-    def _stage_one(self, page: Page) -> tuple[int, bool, bool]:
+    def _stage_one(self, page: Page) -> tuple[int, bool, bool, str | None]:
         """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers.
-        Returns (size, staged, a file or folder is already at its path)."""
+        Returns (size, staged, a file or folder is already at its path, its flat_path if its folder is in output/)."""
         try:
             data = page.render()
         except OSError as e:   # a static file that cannot be read
@@ -134,8 +137,12 @@ class OutputWriter:
         target = os.path.join(self.output, page.path)
         same, exists = _compare(target, data)
         if same:
-            return len(data), False, True
-        staged = os.path.join(self.staging, page.path)
+            return len(data), False, True, None
+        out_folder = os.path.dirname(target)
+        if out_folder not in self._folder_in_output:   # per process, like _made
+            self._folder_in_output[out_folder] = is_real_folder(out_folder)
+        flat = flat_path(self.staging, page.path) if self._folder_in_output[out_folder] else None
+        staged = flat or os.path.join(self.staging, page.path)
         folder = os.path.dirname(staged)
         try:
             if folder not in self._made:   # per process: workers each keep their own
@@ -145,7 +152,7 @@ class OutputWriter:
                 f.write(data)
         except OSError as e:
             raise cannot_stage(e, page) from None
-        return len(data), True, exists
+        return len(data), True, exists, flat
 
     def publish(self, inputs: str | None = None) -> WriteStats:
         removed = [p for p in self.old if p not in self.new]
@@ -220,7 +227,7 @@ class OutputWriter:
         exists: dict[str, bool] = {"": True}
         moved: set[str] = set()
         for path in self.stats.staged:
-            parts = path.split("/")[:-1]
+            parts = [] if path in self._flat else path.split("/")[:-1]   # flat: its folder is in output/
             folder = ""
             for part in parts:
                 folder = f"{folder}/{part}" if folder else part
@@ -235,7 +242,7 @@ class OutputWriter:
                     exists[folder] = True   # could not be moved whole (another file system): made instead
                     os.makedirs(os.path.join(output, folder), exist_ok=True)
             else:
-                move_into_place(os.path.join(staging, path), os.path.join(output, path))
+                move_staged_file(staging, output, path, self._flat.get(path))
             self.stats.written += 1
 
     def _warn_unknown_files(self, folders: list[str]) -> None:
@@ -284,11 +291,4 @@ def _compare(path: str, data: bytes) -> tuple[bool, bool]:
 
 
 def _same_bytes(path, data: bytes) -> bool:
-    try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return False
-        with open(path, "rb") as f:
-            return f.read() == data
-    except OSError:
-        return False
+    return _compare(path, data)[0]
