@@ -122,13 +122,3 @@ def build_old_blog(base: Path) -> OldBlog:
         {"author": "Orphan", "pubDate": "1390000000.0", "description": "its entry was deleted"}))
     (comments / "LATEST.cmt").write_bytes(b"(dp0\nS'title'\np1\n.")
     return OldBlog(root=root, datadir=datadir, comments=comments, config_py=root / "config.py")
-
-
-def snapshot(folder: Path) -> dict[str, tuple]:
-    """Every file's and folder's bytes and mtime, to prove a folder was left alone."""
-    result = {}
-    for path in sorted(folder.rglob("*")):
-        stat = path.lstat()
-        data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
-        result[str(path.relative_to(folder))] = (stat.st_mtime_ns, stat.st_mode, data)
-    return result

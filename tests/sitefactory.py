@@ -83,3 +83,24 @@ def feed(path: Path):
 def text(tag) -> str:
     """A tag's visible text as a reader sees it: runs of white space folded to one space."""
     return " ".join(tag.get_text().split())
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    """Every file, folder and link under `folder` with its kind, inode, modification time and bytes: what
+    'left untouched' means (a file replaced by a copy of itself has a new inode)."""
+    result = {}
+    for path in sorted(folder.rglob("*")):
+        st = path.lstat()
+        data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+        result[path.relative_to(folder).as_posix()] = (st.st_mode, st.st_ino, st.st_mtime_ns, data)
+    return result
+
+
+def one_line_error(result, *named: str, status: int = 1) -> None:
+    """The command failed with `status` and one 'error:' line (warnings aside) naming each of `named`."""
+    assert result.returncode == status, (result.returncode, result.stderr)
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for name in named:
+        assert name in errors[0], (name, errors[0])

@@ -8,22 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from sitefactory import build, make_site, post, run_blog
+from sitefactory import build, make_site, post, run_blog, snapshot
 
 GOOD = {
     "content/diary/hello.md": post("Hello", "2014-02-24 17:04", "The first post.\n", tags=["diary", "meta"]),
     "content/a/other.md": post("Other", "2014-02-25 09:00", "Another.\n", tags=["meta"]),
 }
 
-
-def snapshot(folder: Path) -> dict[str, tuple]:
-    """Every file and folder under `folder` with its bytes and mtime: what 'untouched' means."""
-    result = {}
-    for path in sorted(folder.rglob("*")):
-        st = path.stat()
-        rel = path.relative_to(folder).as_posix()
-        result[rel] = ("dir", st.st_mtime_ns) if path.is_dir() else (path.read_bytes(), st.st_mtime_ns)
-    return result
 
 
 @pytest.fixture

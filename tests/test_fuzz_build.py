@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
 from generator.cli import main
-from sitefactory import make_site, post
+from sitefactory import make_site, post, snapshot
 
 EXAMPLES = int(os.environ.get("BLOG_FUZZ_EXAMPLES", "300"))
 
@@ -109,14 +109,6 @@ def built_site(tmp_path_factory) -> Path:
     assert main(["build", "--quiet", "--site", str(site)]) == 0
     return site
 
-
-def snapshot(folder: Path) -> dict[str, tuple]:
-    result = {}
-    for path in sorted(folder.rglob("*")):
-        st_ = path.lstat()
-        data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
-        result[path.relative_to(folder).as_posix()] = (st_.st_mode, st_.st_ino, st_.st_mtime_ns, data)
-    return result
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from generator.publish.cache import CACHE_DIR
-from sitefactory import REPO, build, feed, html, make_site, post, run_blog, text
+from sitefactory import REPO, build, feed, html, make_site, one_line_error, post, run_blog, snapshot, text
 
 ROOT = os.geteuid() == 0
 GOOD = {
@@ -24,22 +24,6 @@ GOOD = {
 }
 
 
-def snapshot(folder: Path) -> dict[str, tuple]:
-    result = {}
-    for path in sorted(folder.rglob("*")):
-        st = path.lstat()
-        data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
-        result[path.relative_to(folder).as_posix()] = (st.st_mode, st.st_ino, st.st_mtime_ns, data)
-    return result
-
-
-def one_line_error(result, *named: str, status: int = 1) -> None:
-    assert result.returncode == status, (result.returncode, result.stderr)
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
-    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    for name in named:
-        assert name in errors[0], (name, errors[0])
 
 
 @pytest.fixture

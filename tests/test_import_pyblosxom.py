@@ -13,7 +13,8 @@ from generator.errors import BlogError
 from generator.importer import add_arguments, run
 from generator.importer.pyblosxom import import_pyblosxom
 from generator.importer.pyconfig import read_config_py
-from tests.pyblosxom_fixture import RAW_HTML, SYDNEY, build_old_blog, snapshot
+from tests.pyblosxom_fixture import RAW_HTML, SYDNEY, build_old_blog
+from sitefactory import snapshot
 
 
 def read_doc(path: Path) -> tuple[dict, str]:

@@ -18,28 +18,11 @@ from pathlib import Path
 import pytest
 
 from generator.publish.writer import MANIFEST
-from sitefactory import REPO, build, make_site, post, run_blog
+from sitefactory import REPO, build, make_site, one_line_error, post, run_blog, snapshot
 
 ROOT = os.geteuid() == 0
 
 
-def snapshot(folder: Path) -> dict[str, tuple]:
-    """Every file and folder under `folder` with its kind, inode, modification time and bytes."""
-    result = {}
-    for path in sorted(folder.rglob("*")):
-        st = path.lstat()
-        data = path.read_bytes() if path.is_file() and not path.is_symlink() else None
-        result[path.relative_to(folder).as_posix()] = (st.st_mode, st.st_ino, st.st_mtime_ns, data)
-    return result
-
-
-def one_line_error(result, *named: str) -> None:
-    assert result.returncode == 1, (result.returncode, result.stderr)
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
-    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stderr
-    for name in named:
-        assert name in errors[0], (name, errors[0])
 
 
 def posts(n: int, body: str = "Words.\n", start: int = 0) -> dict[str, str]:

@@ -20,7 +20,7 @@ import pytest
 from bench.synth import make_blog
 from generator.publish.cache import CACHE_DIR, BuildCache
 from generator.publish.writer import MANIFEST, TEMP_PREFIX
-from sitefactory import REPO, build, make_site, post, run_blog
+from sitefactory import REPO, build, make_site, post, run_blog, snapshot
 
 KILLS = 6
 
@@ -29,15 +29,6 @@ def tree(output: Path) -> dict[str, bytes]:
     return {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*"))
             if p.is_file() and p.name != MANIFEST}
 
-
-def snapshot(folder: Path) -> dict[str, tuple]:
-    """Every file and folder with its inode, modification time and bytes: what 'untouched' means."""
-    result = {}
-    for path in sorted(folder.rglob("*")):
-        st = path.stat()
-        data = None if path.is_dir() else path.read_bytes()
-        result[path.relative_to(folder).as_posix()] = (st.st_ino, st.st_mtime_ns, data)
-    return result
 
 
 def set_version(site: Path, posts: list[Path], version: str) -> None:
