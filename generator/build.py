@@ -33,7 +33,7 @@ from .pages.parts import prepare_parts
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
-from .pages.site_files import copied_file_keys, copied_files, favicon, not_found_page, sitemap_page, sitemap_urls
+from .pages.site_files import StaticFolder, copied_files, favicon, not_found_page, sitemap_page, sitemap_urls
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
 from .render.images import IMAGES_FINGERPRINT
@@ -107,7 +107,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # The header navigation is on every page made from templates.
                 global_key = make_key(data_key, fingerprint(dirs), repr(nav))
                 forms = CommentForms.for_site(site_dir, config.comments, now)
-                shown, inputs = _inputs(global_key, content, standalone, now, options, site_dir, config, forms)
+                statics = _static_folders(site_dir, config)
+                shown, inputs = _inputs(global_key, content, standalone, now, options, statics, forms)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
@@ -122,7 +123,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 body_html = _render_bodies(site_dir, site, content, cache, warn, options.progress)
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
                 bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
-                for line in bodies.missing_files(_static_paths(site_dir, config)):
+                for line in bodies.missing_files({s.prefix + rel for s in statics for rel, _, _ in s.files}):
                     warn(line)
             site.related, timer.times["related"] = finish_related()
             with timer.stage("render"):
@@ -131,7 +132,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
                                     template_key=template_fingerprints(env, dirs),
                                     shared_key=make_key(data_key, repr(nav)))
-                pages = collect_pages(ctx, site_dir)
+                pages = collect_pages(ctx, site_dir, statics)
                 todo = writer.changed(pages)
                 try:
                     # The blocks and archive entries those pages join: from the cache, or rendered on all cores
@@ -154,15 +155,15 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)
 
 
-def collect_pages(ctx: RenderContext, site_dir: Path) -> list[Page]:
+def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder]) -> list[Page]:
     pages: list[Page] = []
     for kind in PAGE_KINDS:
         pages.extend(kind(ctx))
     pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
     pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))
-    theme_static, content_static = theme_dir(site_dir, ctx.config.theme) / "static", site_dir / "content" / "static"
-    pages.extend(copied_files(theme_static, "static/", "the theme's static"))
-    pages.extend(copied_files(content_static, "", "content/static"))
+    theme_static, content_static = statics
+    pages.extend(copied_files(theme_static))
+    pages.extend(copied_files(content_static))
     pages.extend(favicon(theme_static, content_static))
     return pages
 
@@ -274,8 +275,14 @@ def _related_blob(cached) -> bool:
     return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
-def _inputs(global_key: str, content, standalone, now: datetime, options: BuildOptions, site_dir: Path, config,
-            forms: CommentForms | None = None):
+def _static_folders(site_dir: Path, config) -> list[StaticFolder]:
+    """The theme's static/ and content/static/, walked once a build."""
+    return [StaticFolder.walk(theme_dir(site_dir, config.theme) / "static", "static/", "the theme's static"),
+            StaticFolder.walk(site_dir / "content" / "static", "", "content/static")]
+
+
+def _inputs(global_key: str, content, standalone, now: datetime, options: BuildOptions,
+            statics: list[StaticFolder], forms: CommentForms | None = None):
     """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
     the build has nothing to do. Cheap: no rendering, no model beyond the records."""
     shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
@@ -285,17 +292,10 @@ def _inputs(global_key: str, content, standalone, now: datetime, options: BuildO
               if c.post_id in ids and (options.future or c.date <= now)]
     parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
     parts += [f.id + "\0" + f.source_hash for f in content.files]   # pictures and files beside posts
-    statics = [theme_dir(site_dir, config.theme) / "static", site_dir / "content" / "static"]
-    parts += [f"{folder}\0{rel}\0{key}" for folder in statics for rel, _, key in copied_file_keys(folder)]
+    parts += [f"{s.folder}\0{rel}\0{key}" for s in statics for rel, _, key in s.files]
     if forms is not None:
         parts += forms.inputs(shown)
     return len(shown), make_key(global_key, parts)
-
-
-def _static_paths(site_dir: Path, config) -> set[str]:
-    """Paths under output/ of content/static/ and the theme's static files: a post may link to them."""
-    statics = [(site_dir / "content" / "static", ""), (theme_dir(site_dir, config.theme) / "static", "static/")]
-    return {prefix + rel for folder, prefix in statics for rel, _, _ in copied_file_keys(folder)}
 
 
 def _warn_clock_back(content, cache: BuildCache, now: datetime, options: BuildOptions, warn) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import Config
 from ..errors import BlogError
 from .comments import OldComment, read_comments
-from .dates import EntryDates, plugin_names, read_dates_file, zone
+from .dates import EntryDates, read_dates_file, zone
 from .entries import OldEntry, find_entry_files, read_entry
 from .pyconfig import read_config_py
 from .renames import redirect_page, rename_unbuildable

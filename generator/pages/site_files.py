@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -76,20 +77,34 @@ def not_found_page(ctx: RenderContext):
 FAVICON = "favicon.svg"
 
 
-def favicon(theme_static: Path, content_static: Path):
+@dataclass(frozen=True)
+class StaticFolder:
+    """A folder copied as it is (content/static/, the theme's static/), walked once a build: its files are
+    in the no-change key, in the pages and in the links a post may make."""
+    folder: Path
+    prefix: str                            # where its files go under output/
+    source: str                            # how error messages name it
+    files: list[tuple[str, Path, str]]     # copied_file_keys(folder)
+
+    @classmethod
+    def walk(cls, folder: Path, prefix: str, source: str) -> "StaticFolder":
+        return cls(folder, prefix, source, copied_file_keys(folder))
+
+
+def favicon(theme: StaticFolder, content: StaticFolder):
     """The theme's favicon at /favicon.svg, where every page links it, unless content/static/ has its own
     favicon.svg (copied there with the rest of content/static/)."""
-    if (content_static / FAVICON).is_file():
+    if (content.folder / FAVICON).is_file():
         return
-    for rel, path, key in copied_file_keys(theme_static):
+    for rel, path, key in theme.files:
         if rel == FAVICON:
-            yield Page(FAVICON, key, path.read_bytes, f"the theme's static/{FAVICON}")
+            yield Page(FAVICON, key, path.read_bytes, f"{theme.source}/{FAVICON}")
 
 
-def copied_files(folder: Path, prefix: str, source: str):
-    """Every file under `folder`, copied as it is to output/<prefix><relative path>."""
-    for rel, path, key in copied_file_keys(folder):
-        yield Page(prefix + rel, key, path.read_bytes, f"{source}/{rel}")
+def copied_files(static: StaticFolder):
+    """Every file of the folder, copied as it is to output/<prefix><relative path>."""
+    for rel, path, key in static.files:
+        yield Page(static.prefix + rel, key, path.read_bytes, f"{static.source}/{rel}")
 
 
 def copied_file_keys(folder: Path) -> list[tuple[str, Path, str]]:
