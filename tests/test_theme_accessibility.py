@@ -8,14 +8,15 @@ chromium the tests skip, unless BLOG_REQUIRE_BROWSER=1 (CI) makes that a failure
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import sys
 
 import pytest
 
 from sitefactory import REPO, build
+
+sys.path.insert(0, str(REPO / "tools"))
+from screenshots import serve  # noqa: E402  (the same static server the README's screenshots are taken on)
 from test_serve_browser import chromium  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow
@@ -42,11 +43,6 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 COMMENT_FORM = "\ncomments:\n  form_url: https://blog.example.org/comment\n"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def example_blog(tmp_path_factory):
     """The example blog, built and served: yields its base URL."""
@@ -56,15 +52,8 @@ def example_blog(tmp_path_factory):
     config = (REPO / "config.yaml").read_text(encoding="utf-8")
     (site / "config.yaml").write_text(config + COMMENT_FORM, encoding="utf-8")
     shutil.copytree(REPO / "content", site / "content")
-    output = build(site)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(output)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(build(site)) as base_url:
+        yield base_url
 
 
 def describe(violations: list[dict]) -> str:
