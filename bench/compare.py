@@ -8,7 +8,6 @@ first from case to case. The ratio is this checkout's wall time over the other's
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
@@ -75,15 +74,4 @@ def main(sizes: list[int], seed: int, json_path: Path, other: Path) -> int:
         return 1
     report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": run.machine(),
               "commit": run.git_commit(), "other": str(other), "other_commit": run.git_commit(other), "sizes": []}
-    try:
-        for posts in sizes:
-            print(f"{posts} posts:", file=sys.stderr, flush=True)
-            report["sizes"].append(run_pair(posts, seed, other))
-    except run.BenchError as e:
-        print(f"bench: {e}", file=sys.stderr)
-        return 1
-    print_pair(report)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nfigures written to {json_path}")
-    return 0
+    return run.measure_sizes(report, sizes, lambda posts: run_pair(posts, seed, other), print_pair, json_path)

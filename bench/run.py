@@ -369,14 +369,19 @@ def main(sizes: list[int], seed: int, json_path: Path, keep: Path | None) -> int
     report = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "commit": git_commit(), "command": [sys.executable, "-m", "generator", "build", "--site", "DIR",
                                                   "--timings"], "sizes": []}
+    return measure_sizes(report, sizes, lambda posts: run_size(posts, seed, keep), print_report, json_path)
+
+
+def measure_sizes(report: dict, sizes: list[int], measure, show, json_path: Path) -> int:
+    """Fill report["sizes"] with measure(posts) for each size, show the report, and write it as JSON."""
     try:
         for posts in sizes:
             print(f"{posts} posts:", file=sys.stderr, flush=True)
-            report["sizes"].append(run_size(posts, seed, keep))
+            report["sizes"].append(measure(posts))
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1
-    print_report(report)
+    show(report)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nfigures written to {json_path}")
