@@ -19,7 +19,7 @@ import yaml
 
 from .config import Config, load_config
 from .errors import BlogError, one_line
-from .content.create import create_file
+from .content.create import comment_text, create_file
 from .content.frontmatter import split
 from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, decode, parse_date, read_comment
 from .render.markdown_render import comment_html
@@ -211,14 +211,8 @@ def add(site_dir: Path, post_ref: str, *, author: str, url: str = "", email: str
         raise BlogError(f"the comment is {size} bytes, more than comments.max_bytes "
                         f"({config.comments.max_bytes}); shorten it")
     when = (now or datetime.now(config.tz)).astimezone(config.tz).replace(microsecond=0)
-    front: dict = {} if approved else {"post": "/" + post_id}
-    front.update({"author": author, "date": when})
-    if url:
-        front["url"] = url.strip()
-    if email:
-        front["email"] = plain_text(email)
-    text = ("---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1_000_000) + "---\n"
-            + body.rstrip("\n") + "\n")
+    text = comment_text(author, when, url.strip(), plain_text(email) if email else "", body,
+                        post_id=None if approved else post_id)
     if approved:
         return create_file(site_dir / "content" / (post_id + COMMENTS_SUFFIX), _comment_stem(author, when), text)
     return create_file(queue_dir(site_dir), f"{post_id.replace('/', '-')}-{int(when.timestamp())}", text)

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
+import yaml
+
 from ..errors import BlogError
+
+
+def comment_text(author: str, when: datetime, url: str, email: str, body: str, post_id: str | None = None) -> str:
+    """A comment file as the reader reads it: front matter (a 'post:' line for the queue, author, date with
+    its offset, url and email when given), then the body."""
+    front: dict = {} if post_id is None else {"post": "/" + post_id}
+    front.update({"author": author, "date": when})
+    if url:
+        front["url"] = url
+    if email:
+        front["email"] = email
+    return ("---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1_000_000) + "---\n"
+            + body.rstrip("\n") + "\n")
 
 
 def create_file(folder: Path, stem: str, text: str) -> Path:

@@ -19,20 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 INCOMING_PREFIX = ".incoming-"
-
-
-def comment_text(post_id: str, author: str, when: datetime, url: str, email: str, body: str) -> str:
-    """The comment file format moderation reads: a 'post:' line, author, date with offset, url, email, body."""
-    front: dict = {"post": "/" + post_id, "author": author, "date": when}
-    if url:
-        front["url"] = url
-    if email:
-        front["email"] = email
-    return ("---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1_000_000) + "---\n"
-            + body.rstrip("\n") + "\n")
 
 
 class PendingQueue:

@@ -26,7 +26,8 @@ from ..render.theme import make_environment, template_dirs
 from .abuse import ClientAddress, RateLimits
 from .form_token import check_token, load_secret
 from .notify import Notifier
-from .pending_queue import PendingQueue, comment_text
+from ..content.create import comment_text
+from .pending_queue import PendingQueue
 from .submission import BadForm, mistakes, parse
 
 log = logging.getLogger("blog.comments")
@@ -151,7 +152,7 @@ class CommentReceiver:
                              post=post, form=refill(errors), reason="fields: " + ", ".join(sorted(errors)),
                              ref=ref)
         when = now.astimezone(self.config.tz).replace(microsecond=0)
-        text = comment_text(post.id, sub.name, when, sub.website, sub.email, sub.comment)
+        text = comment_text(sub.name, when, sub.website, sub.email, sub.comment, post_id=post.id)
         path = self.queue.add(post.id, when, text)
         if path is None:
             return self.page("503 Service Unavailable", "Too many comments are waiting for approval just now; "
