@@ -381,12 +381,15 @@ def test_urls_from_file_names_are_percent_encoded_in_links_feeds_and_the_sitemap
         hrefs.update(a["href"] for a in html(page).select("a[href]"))
     parsed = feed(output / "index.rss")
     links = {e.link for e in parsed.entries}
+    import json
+    items = json.loads((output / "feed.json").read_text(encoding="utf-8"))["items"]
+    json_links = {item["url"] for item in items} | {item["id"] for item in items}
     sitemap = (output / "sitemap.xml").read_text()
     import re as re_module
     import html as html_module
     locs = {html_module.unescape(u) for u in re_module.findall(r"<loc>([^<]*)</loc>", sitemap)}
     for name in NAMES:
-        for where, found in (("links", hrefs), ("feed", links), ("sitemap", locs)):
+        for where, found in (("links", hrefs), ("feed", links), ("JSON Feed", json_links), ("sitemap", locs)):
             matching = [u for u in found if unquote(urlsplit(u).path).endswith(f"/odd cat/{name}.html")]
             assert matching, (where, name)
             for u in matching:

@@ -190,7 +190,7 @@ class RenderContext:
     def page_block(self, post: Post) -> Markup:
         """The block on the post's own page, where its title is the page's <h1> (h2 in listings, under the
         day headings). Rendered with that page only, so no other page pays for it."""
-        return Markup(self.render_template("post_block.html", {"post": self.view(post), "heading": "h1"}))
+        return Markup(self.render_template(BLOCK_TEMPLATE, {"post": self.view(post), "heading": "h1"}))
 
     def archive_item(self, post: Post) -> Markup:
         """The post's entry in title-and-summary archives (a tag, a year, a month, a day), rendered once per

@@ -29,7 +29,7 @@ def json_feed(ctx: RenderContext, posts) -> dict:
     if config.author:
         feed["authors"] = [{"name": config.author}]
     for post in posts:
-        link = config.absolute(post.url)
+        link = config.link(post.url)   # percent-encoded: URLs come from file names
         item = {
             "id": link,
             "url": link,

@@ -159,7 +159,7 @@ class CommentReceiver:
                              "please try again later.", post=post, form=refill({}), reason="queue full",
                              ref=ref, headers=[("Retry-After", str(_FULL_RETRY))])
         if self.notifier:
-            self.notifier.comment_waiting(path.stem, post.title, self.config.absolute(post.url), sub.name)
+            self.notifier.comment_waiting(path.stem, post.title, self.config.link(post.url), sub.name)
         answer = self.page("200 OK", "", post=post, ref=ref, outcome="waiting")
         answer.reason = ""
         answer.headers.append(("X-Comment-Id", path.stem))
