@@ -30,6 +30,13 @@ def nav(soup) -> list[tuple[str, str]]:
     return [(text(a), a["href"]) for a in soup.select("nav.site-nav a")]
 
 
+def test_control_characters_are_dropped_from_a_page_title(tmp_path):
+    site = make_site(tmp_path, {"content/a.md": post("A", "2014-02-24 17:04"),
+                                "content/pages/about.md": '---\ntitle: "Ab\\u0007out\\u001b"\n---\nBody\n'})
+    out = build(site)
+    assert text(html(out / "about.html").select_one("h1.page-title")) == "About"
+
+
 def test_pages_are_published_at_their_urls_with_the_page_template(site):
     out = build(site)
     about = html(out / "about.html")
@@ -96,6 +103,9 @@ def test_editing_a_page_title_renames_it_in_every_header(site):
 @pytest.mark.parametrize("name, text_, message, line", [
     ("content/pages/about.md", page(None, "Body", nav=1), "the page has no title", 1),
     ("content/pages/about.md", page("About", "Body", nav="first"), "must be a whole number", 3),
+    # Text fields as for posts: a list would show as Python's notation.
+    ("content/pages/about.md", page("[About, me]", "Body"), "'title' must be text", 2),
+    ("content/pages/about.md", page("About", "Body", draft="maybe"), "'draft' must be true or false", 3),
     ("content/pages/index.md", page("Home", "Body"), "two things map to one URL /index.html", None),
 ])
 def test_bad_pages_are_one_line_errors_and_publish_nothing(tmp_path, name, text_, message, line):

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BlogError
-from .frontmatter import key_line, split
-from .reader import FORMATS, POST_SUFFIXES, decode, digest
+from .frontmatter import key_line, split, without_controls
+from .reader import POST_SUFFIXES, body_format, decode, digest, draft_field, required, text_field
 
 PAGES_DIR = "pages"
 _PAGE_KEYS = {"title", "nav", "draft", "format"}
@@ -50,23 +50,19 @@ def read_page(rel: str, data: bytes) -> StandalonePage:
     """`rel` is the path under content/pages/."""
     source = f"content/{PAGES_DIR}/{rel}"
     meta, body, fm_lines = split(decode(data, source), source)
-    title = meta.get("title")
-    if title is None or str(title).strip() == "":
-        raise BlogError("the page has no title: add 'title: About' to the front matter", source, 1)
+    required(meta, "title", "About", "page", source)
+    title = text_field(meta, "title", source, fm_lines)
     nav = meta.get("nav")
     if nav is not None and (isinstance(nav, bool) or not isinstance(nav, int)):
         raise BlogError(f"'nav: {nav}' must be a whole number (its place in the navigation, such as 10)", source,
                         key_line(fm_lines, "nav"))
-    draft = meta.get("draft", False)
-    if not isinstance(draft, bool):
-        raise BlogError("'draft' must be true or false", source, key_line(fm_lines, "draft"))
-    fmt = meta.get("format", "markdown")
-    if fmt not in FORMATS:
-        raise BlogError(f"'format: {fmt}' is not known; use markdown or html", source, key_line(fm_lines, "format"))
+    draft = draft_field(meta, source, fm_lines)
+    fmt = body_format(meta, source, fm_lines)
     return StandalonePage(
-        id=os.path.splitext(rel)[0], source=source, url=page_url(rel), title=str(title).strip(), nav=nav,
+        id=os.path.splitext(rel)[0], source=source, url=page_url(rel), title=title, nav=nav,
         draft=draft, body_format=fmt, body=body,
-        extra=tuple((str(k), v) for k, v in meta.items() if k not in _PAGE_KEYS), source_hash=digest(data))
+        extra=tuple((str(k), without_controls(v)) for k, v in meta.items() if k not in _PAGE_KEYS),
+        source_hash=digest(data))
 
 
 def load_pages(site_dir: Path, warn) -> list[StandalonePage]:

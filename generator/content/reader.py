@@ -81,7 +81,7 @@ def parse_tags(value, source: str, line: int) -> tuple[tuple[str, ...], tuple[st
     return tuple(names), tuple(slugs)
 
 
-def _body_format(meta: dict, source: str, fm_lines) -> str:
+def body_format(meta: dict, source: str, fm_lines) -> str:
     fmt = meta.get("format", "markdown")
     if fmt not in FORMATS:
         raise BlogError(f"'format: {fmt}' is not known; use markdown or html", source,
@@ -89,10 +89,17 @@ def _body_format(meta: dict, source: str, fm_lines) -> str:
     return fmt
 
 
+def draft_field(meta: dict, source: str, fm_lines) -> bool:
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise BlogError("'draft' must be true or false", source, key_line(fm_lines, "draft"))
+    return draft
+
+
 EXAMPLE_DATE = "2014-02-24 17:04"
 
 
-def _required(meta: dict, key: str, example: str, kind: str, source: str):
+def required(meta: dict, key: str, example: str, kind: str, source: str):
     value = meta.get(key)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         raise BlogError(f"the {kind} has no {key}: add '{key}: {example}' to the front matter", source, 1)
@@ -116,14 +123,12 @@ def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]
     """`rel` is the path under content/ ('book/John_Ringo/live-free-or-die.md'). Returns the post and its body."""
     source = f"content/{rel}"
     meta, body, fm_lines = split(decode(data, source), source)
-    _required(meta, "title", "...", "post", source)
+    required(meta, "title", "...", "post", source)
     title = text_field(meta, "title", source, fm_lines)
-    when = parse_date(_required(meta, "date", EXAMPLE_DATE, "post", source), tz, source, key_line(fm_lines, "date"))
+    when = parse_date(required(meta, "date", EXAMPLE_DATE, "post", source), tz, source, key_line(fm_lines, "date"))
     names, slugs = parse_tags(meta.get("tags"), source, key_line(fm_lines, "tags"))
-    draft = meta.get("draft", False)
-    if not isinstance(draft, bool):
-        raise BlogError("'draft' must be true or false", source, key_line(fm_lines, "draft"))
-    fmt = _body_format(meta, source, fm_lines)
+    draft = draft_field(meta, source, fm_lines)
+    fmt = body_format(meta, source, fm_lines)
     summary = text_field(meta, "summary", source, fm_lines)
     extra = tuple((str(k), without_controls(v)) for k, v in meta.items() if k not in _POST_KEYS)
     category = "/" + str(rel.parent).strip(".").strip("/") if str(rel.parent) != "." else "/"
@@ -140,11 +145,11 @@ def read_comment(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Comment
     """`rel` is 'book/foo.comments/20140225-jane.md'; the post is 'book/foo'."""
     source = f"content/{rel}"
     meta, body, fm_lines = split(decode(data, source), source)
-    _required(meta, "author", "...", "comment", source)
+    required(meta, "author", "...", "comment", source)
     author = text_field(meta, "author", source, fm_lines)
-    when = parse_date(_required(meta, "date", EXAMPLE_DATE, "comment", source), tz, source,
+    when = parse_date(required(meta, "date", EXAMPLE_DATE, "comment", source), tz, source,
                       key_line(fm_lines, "date"))
-    fmt = _body_format(meta, source, fm_lines)
+    fmt = body_format(meta, source, fm_lines)
     folder = rel.parent
     post_id = str(folder.with_name(folder.name[: -len(COMMENTS_SUFFIX)]))
     comment = Comment(
