@@ -17,7 +17,7 @@ from .render.markdown_render import MARKDOWN_FINGERPRINT, comment_html, html_key
 from .publish.keys import make_key
 from .content.model import Post, Site, build_site, is_published, tag_fold_warnings
 from .parallel import fork_map, in_background
-from .pages import Page
+from .pages import Page, changes
 from .pages.attachments import attachment_pages
 from .pages.bodies import PostBodies, load_refs
 from .pages.archives import date_pages, tag_index_page, tag_pages
@@ -33,7 +33,8 @@ from .pages.parts import prepare_parts
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
-from .pages.site_files import StaticFolder, copied_files, favicon, not_found_page, sitemap_page, sitemap_urls
+from .pages.site_files import (SITEMAP_GROUP, StaticFolder, copied_files, favicon, not_found_page, sitemap_page,
+                                sitemap_urls)
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
 from .render.images import IMAGES_FINGERPRINT
@@ -132,8 +133,17 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
                                     template_key=template_fingerprints(env, dirs),
                                     shared_key=make_key(data_key, repr(nav)))
-                pages = collect_pages(ctx, site_dir, statics)
-                todo = writer.changed(pages)
+                # Only the groups of pages that show what changed since the last build (pages/changes.py).
+                record = changes.Record.from_blob(cache.get_blob(changes.BLOB))
+                frame, structure = changes.frame_key(ctx), changes.structure_key(site)
+                facts = changes.post_facts(ctx)
+                ctx.changes = changes.compare(record, ctx, frame, structure, facts)
+                items = collect_pages(ctx, site_dir, statics)
+                if ctx.changes.dirty is not None and writer.damaged([i for i in items if i.__class__ is str]):
+                    # A kept file was removed or changed by hand, or a stopped build left it: key every page.
+                    ctx.changes, ctx.kept_groups = changes.EVERYTHING, {}
+                    items = collect_pages(ctx, site_dir, statics)
+                todo = writer.changed(items)
                 try:
                     # The blocks and archive entries those pages join: from the cache, or rendered on all cores
                     # (all of them on a first build; a new post's and its neighbours' after an edit).
@@ -150,16 +160,33 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 except BaseException:
                     writer.discard()
                     raise
+                cache.put_blob(changes.BLOB, changes.record_of(ctx, frame, structure, facts, items).blob())
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)
 
 
-def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder]) -> list[Page]:
-    pages: list[Page] = []
+def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder]) -> list[Page | str]:
+    """Every page of the site, in order; where a group of pages is unchanged since the last build
+    (pages/changes.py), the paths of its files instead, in the place its pages would have taken."""
+    pages: list[Page | str] = []
+    kept = ctx.changes.kept
+
+    def keep_skipped():
+        for token in ctx.skipped:
+            pages.extend(kept[token])
+            ctx.kept_groups[token] = kept[token]
+        ctx.skipped.clear()
+
     for kind in PAGE_KINDS:
-        pages.extend(kind(ctx))
-    pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
+        for page in kind(ctx):
+            if ctx.skipped:
+                keep_skipped()
+            pages.append(page)
+        keep_skipped()
+    if ctx.wants(SITEMAP_GROUP, ()):
+        pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
+    keep_skipped()
     pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))
     theme_static, content_static = statics
     pages.extend(copied_files(theme_static))

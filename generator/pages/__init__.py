@@ -3,6 +3,9 @@
 A Page is (path, key, render): the writer calls render() only when the key recorded for that path changed, so a
 key must cover everything render() reads. A page that joins posts' blocks or archive entries names those posts
 (`blocks`, `entries`): the build has them ready (from the cache, or rendered on all cores) before render() runs.
+
+Most pages belong to a group (`group`: a post's page, a tag's pages, a feed), started by `ctx.wants()` with the
+posts the group shows: after an edit, a group whose posts are unchanged is not keyed at all (pages/changes.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ class Page:
     source: str = ""               # what it is made from, for messages about clashing URLs
     blocks: tuple = ()             # the posts whose block (post_block.html) render() joins
     entries: tuple = ()            # the posts whose archive entry (archive_item.html) render() joins
+    group: str = ""                # the ctx.wants() token it was made under; '' for pages made on every build
 
 
 def page_path(url: str) -> str:

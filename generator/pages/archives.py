@@ -17,8 +17,13 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     """`nav`: what a date archive shows beside its posts (a year's months, a month's neighbours), in its key."""
     nav = {"months": [], "previous_month": None, "next_month": None, **(nav or {})}
     pages = paginate(posts, LIST_PAGE_SIZE, base)
-    shared = repr((len(pages), title, feeds, sorted(nav.items())))   # once, not per page: 6,000 on a big blog
+    shared = None
     for page in pages:
+        token = "archive:" + page.url   # each page a group, as in listings.py
+        if not ctx.wants(token, page.items, ARCHIVE_TEMPLATES):
+            continue
+        if shared is None:   # once, not per page: 6,000 on a big blog
+            shared = repr((len(pages), title, feeds, sorted(nav.items())))
         key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])
 
@@ -29,7 +34,7 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                 "feeds": feeds, **nav, **page.template_vars(),
             })
 
-        yield Page(page_path(page.url), key, render, source, entries=tuple(page.items))
+        yield Page(page_path(page.url), key, render, source, entries=tuple(page.items), group=token)
 
 
 def tag_pages(ctx: RenderContext):

@@ -89,6 +89,9 @@ def post_comment_feeds(ctx: RenderContext):
     """One feed per post, every comment, newest first; a post with none still has its (empty) feed, since
     its page announces it."""
     for post in ctx.site.ordered:
+        token = "comments-feed:" + post.id
+        if not ctx.wants(token, (post,)):
+            continue
         comments = list(reversed(ctx.site.comments_of(post)))
         feed_url = comments_feed_url(post)
         title = f"Comments on {post.title}"
@@ -98,7 +101,7 @@ def post_comment_feeds(ctx: RenderContext):
         def render(post=post, comments=comments, feed_url=feed_url, title=title):
             return _comments_feed(ctx, comments, title, post.url, feed_url, title, post.date)
 
-        yield Page(feed_url.lstrip("/"), key, render, f"the comments feed of {post.source}")
+        yield Page(feed_url.lstrip("/"), key, render, f"the comments feed of {post.source}", group=token)
 
 
 def comment_pages(ctx: RenderContext):

@@ -15,6 +15,7 @@ from ..content.model import Comment, Post, Site
 from ..render.sanitize import plain_text, safe_url
 from ..render.theme import template_error
 from .bodies import PostBodies
+from .changes import EVERYTHING
 
 
 BLOCK_TEMPLATE = "post_block.html"
@@ -82,6 +83,22 @@ class RenderContext:
         self._tag_names: dict[str, tuple[str, ...]] = {}
         self._views: dict[str, PostView] = {}
         self._frames: dict[tuple[str, ...], str] = {}
+        # Which groups of pages to key (pages/changes.py); the groups skipped, in order, and the templates named.
+        self.changes = EVERYTHING
+        self.skipped: list[str] = []
+        self.kept_groups: dict[str, tuple[str, ...]] = {}
+        self.group_templates: set[str] = set()
+
+    # -- groups -------------------------------------------------------------------------------------------
+    def wants(self, token: str, posts, templates: tuple[str, ...] = ()) -> bool:
+        """Start a group of pages: those a page kind makes next, showing `posts` (all it shows of any post)
+        and rendered from `templates`, give their Page `group=token`. False: nothing they show changed since
+        the last build, so the kind skips them and the build keeps their files."""
+        self.group_templates.update(templates)
+        if self.changes.wants(token, posts, templates):
+            return True
+        self.skipped.append(token)
+        return False
 
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:

@@ -102,20 +102,28 @@ def _posts_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: 
     return fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
 
 
-def feed_page(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool = False) -> Page:
+def feed_page(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool = False,
+              group: str = "") -> Page:
     posts = posts[: ctx.config.feed_size]
     key = ctx.data_key_of("feed", feed_url, title, atom,
                           [ctx.feed_entry_key(p) for p in posts])
     return Page(feed_url.lstrip("/"), key, lambda: _posts_feed(ctx, posts, title, page_url, feed_url, atom),
-                f"the feed {feed_url}")
+                f"the feed {feed_url}", group=group)
+
+
+def grouped_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool = False):
+    """The feed, as a group of its own (pages/changes.py): skipped when none of its entries changed."""
+    token = "feed:" + feed_url
+    if ctx.wants(token, posts[: ctx.config.feed_size]):
+        yield feed_page(ctx, posts, title, page_url, feed_url, atom, token)
 
 
 def post_feeds(ctx: RenderContext):
     site, title = ctx.site, ctx.config.title
-    yield feed_page(ctx, site.ordered, title, "/", "/index.rss")
-    yield feed_page(ctx, site.ordered, title, "/", "/index.atom", atom=True)
+    yield from grouped_feed(ctx, site.ordered, title, "/", "/index.rss")
+    yield from grouped_feed(ctx, site.ordered, title, "/", "/index.atom", atom=True)
     for category, posts in sorted(site.categories.items()):
         if category != "/":
-            yield feed_page(ctx, posts, f"{title}: {category}", category + "/", category_feed_url(category))
+            yield from grouped_feed(ctx, posts, f"{title}: {category}", category + "/", category_feed_url(category))
     for tag in site.tags.values():
-        yield feed_page(ctx, tag.posts, f"{title}: posts tagged {tag.name}", tag.url, tag_feed_url(tag))
+        yield from grouped_feed(ctx, tag.posts, f"{title}: posts tagged {tag.name}", tag.url, tag_feed_url(tag))

@@ -25,6 +25,11 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     pages = paginate(posts, ctx.config.posts_per_page, base)
     shared = repr((len(pages), title, feeds))   # once, not per page
     for page in pages:
+        # Each page a group: what it shows beside its posts (the page count, its neighbours' URLs) is the
+        # site's structure, so after a body edit only the page showing that post is keyed (pages/changes.py).
+        token = "listing:" + page.url
+        if not ctx.wants(token, page.items, TEMPLATES):
+            continue
         key = ctx.templates_key(TEMPLATES, "listing", page.url, shared, page.older or "", page.newer or "",
                       [ctx.block_key(p) for p in page.items])
 
@@ -37,7 +42,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                 **page.template_vars(),
             })
 
-        yield Page(page_path(page.url), key, render, source, blocks=tuple(page.items))
+        yield Page(page_path(page.url), key, render, source, blocks=tuple(page.items), group=token)
 
 
 def _blocks(ctx: RenderContext, posts) -> list[Markup]:

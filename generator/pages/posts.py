@@ -29,6 +29,9 @@ TEMPLATES = ("post.html", "post_block.html")
 def post_pages(ctx: RenderContext):
     ordered = ctx.site.ordered   # newest first
     for i, post in enumerate(ordered):
+        token = "post:" + post.id
+        if not ctx.wants(token, (post,), TEMPLATES):   # its neighbours' titles: pages/changes.py
+            continue
         comments = ctx.site.comments_of(post)
         newer = ordered[i - 1] if i > 0 else None
         older = ordered[i + 1] if i + 1 < len(ordered) else None
@@ -51,4 +54,4 @@ def post_pages(ctx: RenderContext):
                 "comment_form": forms.view(post) if forms else None,
             })
 
-        yield Page(page_path(post.url), key, render, post.source)
+        yield Page(page_path(post.url), key, render, post.source, group=token)

@@ -14,6 +14,10 @@ from . import Page, paginate
 from .context import RenderContext
 
 
+# The sitemap shows only which pages there are, and the posts' dates: the structure of the site (changes.py).
+SITEMAP_GROUP = "sitemap"
+
+
 def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
     """`urls`: (site-relative URL, last modified ISO date) of every HTML page worth indexing."""
     key = ctx.data_key_of("sitemap", urls)
@@ -27,7 +31,7 @@ def sitemap_page(ctx: RenderContext, urls: list[tuple[str, str]]):
         lines.append("</urlset>\n")
         return "\n".join(lines).encode("utf-8")
 
-    yield Page("sitemap.xml", key, render, "the sitemap")
+    yield Page("sitemap.xml", key, render, "the sitemap", group=SITEMAP_GROUP)
 
 
 def sitemap_urls(ctx: RenderContext) -> list[tuple[str, str]]:

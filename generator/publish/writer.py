@@ -85,10 +85,30 @@ class OutputWriter:
         self.stats.unchanged = len(self.old)
         return True
 
-    def changed(self, pages: list[Page]) -> list[Page]:
-        """The pages whose key differs from the one their file was made from (or whose file is gone)."""
+    def damaged(self, paths) -> list[str]:
+        """Of the files the last build wrote at `paths`, those no longer as it left them (gone, another size,
+        or left half-replaced by a build that was stopped)."""
+        output = str(self.output) + "/"
+        old = self.old
+        return [path for path in paths
+                if (recorded := old.get(path)) is None or not recorded[0] or _size(output + path) != recorded[1]]
+
+    def changed(self, items: list[Page | str]) -> list[Page]:
+        """The pages whose key differs from the one their file was made from (or whose file is gone).
+        A path among `items` is a file the last build wrote that stays as it is (pages/changes.py: its caller
+        has checked it with damaged())."""
         seen: dict[str, str] = {}
-        for page in pages:
+        pages = []
+        for page in items:
+            if page.__class__ is str:
+                if page in seen:   # a page of this build claims it: the same clash a full build would find
+                    raise BlogError(f"two things map to one URL /{page}: {seen[page]} and a page of the last build; "
+                                    "rename one of them")
+                seen[page] = "a page of the last build"
+                self.new[page] = self.old[page]
+                self.stats.unchanged += 1
+                continue
+            pages.append(page)
             if page.path in seen:
                 # Name a content file first where one of the two is a file: that is what the blogger renames.
                 files = [s for s in (page.source, seen[page.path]) if s.startswith("content/")]

@@ -1,0 +1,133 @@
+"""What changed since the last build, as the pages see it: after an edit, only the groups of pages that show
+something that changed are keyed at all.
+
+Each build records (the way Lektor records each artifact's sources), in the build cache:
+- the frame: the settings and the header navigation. Any change, and every page is keyed again;
+- the structure: which posts are shown, in which order, with which date, category and tags, the standalone
+  pages and the newest comment's date. It decides which pages exist and which posts each shows (and the
+  sitemap's dates); any change, and every page is keyed again;
+- per template a group uses, the template's key (it covers the templates it includes or extends);
+- per post, its fact: a hash of everything a grouped page shows of it (its file, pictures, tag names, related
+  titles, comments, comment form);
+- per group (the token a page kind passes to `ctx.wants()`: a post's page, a tag's pages, a feed), the files
+  its pages made.
+With frame and structure unchanged, a group whose posts' facts and whose templates are unchanged would make
+the very pages it made last time, with the same keys: its files are kept, not keyed, rendered or checked beyond
+their size. A post's page also names the posts before and after it, so a changed post dirties its neighbours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from hashlib import blake2b
+
+from ..publish.keys import make_key
+
+BLOB = "changes"
+VERSION = 2   # the tokens and what they group
+
+
+@dataclass
+class Record:
+    """What one build was made from, as far as groups of pages go."""
+    frame: str
+    structure: str
+    templates: dict[str, str]               # template name -> its key
+    facts: dict[str, bytes]                 # post id -> fact
+    groups: dict[str, tuple[str, ...]]      # group token -> the output paths its pages made
+
+    def blob(self) -> tuple:
+        return (VERSION, self.frame, self.structure, self.templates, self.facts, self.groups)
+
+    @classmethod
+    def from_blob(cls, blob) -> Record | None:
+        """The record a build stored, or None when there is none (or one this version cannot read)."""
+        if not (isinstance(blob, tuple) and len(blob) == 6 and blob[0] == VERSION
+                and all(isinstance(part, dict) for part in blob[3:])):
+            return None
+        return cls(*blob[1:])
+
+
+@dataclass
+class Changes:
+    """Which groups this build keys: all of them (dirty is None), or those showing a dirty post or using a
+    changed template, and those the last build did not make."""
+    dirty: set[str] | None
+    templates: set[str] = field(default_factory=set)
+    kept: dict[str, tuple[str, ...]] = field(default_factory=dict)   # the last build's groups
+
+    def wants(self, token: str, posts, templates) -> bool:
+        if self.dirty is None or token not in self.kept or not self.templates.isdisjoint(templates):
+            return True
+        dirty = self.dirty
+        if len(posts) == 1:   # a post's page, its comments feed: most groups
+            return posts[0].id in dirty
+        return any(p.id in dirty for p in posts)
+
+
+EVERYTHING = Changes(None)
+
+
+def frame_key(ctx) -> str:
+    return make_key(ctx.data_key, ctx.shared_key)
+
+
+def structure_key(site) -> str:
+    parts = [f"{p.id}\x1d{p.date.isoformat()}\x1d{p.category}\x1d{' '.join(p.tag_slugs)}" for p in site.ordered]
+    parts += ["page\x1d" + page.url for page in site.pages]
+    # The sitemap dates the recent comments page by its newest comment.
+    parts.append(max((c.date for comments in site.comments.values() for c in comments), default="").__str__())
+    return make_key(parts)
+
+
+def post_facts(ctx) -> dict[str, bytes]:
+    """Per shown post, a hash of all a grouped page shows of it: its file, its pictures' sizes, its tags'
+    names, which posts are related to it, its comments and its comment form. (The related posts' titles are
+    theirs: compare() follows them.) A plain string hashed once: 100,000 of these are taken per edit."""
+    forms = ctx.comment_forms
+    related = ctx.site.related
+    tag_names, bodies_key, comments_key = ctx.tag_names, ctx.bodies.key, ctx.comments_key
+    facts = {}
+    for post in ctx.site.ordered:
+        text = "\x1d".join((post.source_hash, bodies_key(post), "\x1e".join(tag_names(post)),
+                            "\x1e".join(related.get(post.id, ())), comments_key(post),
+                            forms.key(post) if forms else ""))
+        facts[post.id] = blake2b(text.encode(), digest_size=12).digest()
+    return facts
+
+
+def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[str, bytes]) -> Changes:
+    """What the pages of this build must be keyed for, against the last build's record."""
+    if record is None or record.frame != frame or record.structure != structure:
+        return EVERYTHING
+    old = record.facts
+    changed = [post_id for post_id, fact in facts.items() if old.get(post_id) != fact]
+    dirty = set(changed)
+    if changed:
+        # A post shows the titles of its related posts: one whose title may have changed dirties them.
+        changed_ids = set(changed)
+        dirty.update(post_id for post_id, related in ctx.site.related.items()
+                     if not changed_ids.isdisjoint(related))
+        ordered = ctx.site.ordered
+        position = {p.id: i for i, p in enumerate(ordered)} if len(changed) > 8 else None
+        for post_id in changed:   # the pages of the posts before and after it show its title
+            i = position[post_id] if position is not None else _index(ordered, post_id)
+            dirty.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
+    templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
+    return Changes(dirty, templates, record.groups)
+
+
+def _index(ordered, post_id: str) -> int:
+    return next(i for i, p in enumerate(ordered) if p.id == post_id)
+
+
+def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items) -> Record:
+    """What this build was made from: `items` as the build collected them (pages, and paths of kept groups)."""
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        if item.__class__ is not str and item.group:
+            groups.setdefault(item.group, []).append(item.path)
+    made = {token: tuple(paths) for token, paths in groups.items()}
+    made.update(ctx.kept_groups)
+    return Record(frame, structure, {name: ctx.template_key(name) for name in sorted(ctx.group_templates)},
+                  facts, made)
