@@ -55,16 +55,17 @@ def print_pair(report: dict, file=sys.stdout) -> None:
     for size in report["sizes"]:
         print(f"\n{size['posts']} posts, seed {size['seed']}", file=file)
         header = (f"{'case':<14} {'this s':>8} {'other s':>8} {'ratio':>6} {'this MiB':>9} {'other MiB':>10} "
-                  f"{'pages':>7} {'blocks':>7} {'written':>8} {'other written':>14}")
+                  f"{'keyed':>7} {'pages':>7} {'blocks':>7} {'written':>8} {'other written':>14}")
         print(header, file=file)
         print("-" * len(header), file=file)
         for a, b in zip(size["cases"]["this"], size["cases"]["other"]):
             print(f"{a['case']:<14} {a['wall_s']:8.2f} {b['wall_s']:8.2f} {a['wall_s'] / b['wall_s']:6.2f} "
-                  f"{a['peak_rss_mib']:9.1f} {b['peak_rss_mib']:10.1f} {run._fmt(a['pages_rendered'], 'd'):>7} "
+                  f"{a['peak_rss_mib']:9.1f} {b['peak_rss_mib']:10.1f} {run._fmt(a.get('pages_keyed'), 'd'):>7} "
+                  f"{run._fmt(a['pages_rendered'], 'd'):>7} "
                   f"{run._fmt(a['parts_rendered'], 'd'):>7} {run._fmt(a['files_written'], 'd'):>8} "
                   f"{run._fmt(b['files_written'], 'd'):>14}", file=file)
     print("\nratio: this checkout's wall time over the other's (below 1: this one is faster). pages/blocks: what "
-          "this checkout rendered.", file=file)
+          "this checkout rendered; keyed: pages whose key it computed (the rest it kept unkeyed).", file=file)
 
 
 def main(sizes: list[int], seed: int, json_path: Path, other: Path) -> int:

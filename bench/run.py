@@ -30,7 +30,7 @@ THEME_BASE_CANDIDATES = (
 )
 SUMMARY_RE = re.compile(r"(\d+) files? written, (\d+) unchanged, (\d+) removed")
 # Since issue 17 the summary also says what was rendered; a version before says nothing (shown as '?').
-RENDERED_RE = re.compile(r"\((\d+) pages, (\d+) post blocks and entries rendered\)")
+RENDERED_RE = re.compile(r"\((\d+) pages, (\d+) post blocks and entries rendered(?:; (\d+) pages keyed)?\)")
 STAGE_RE = re.compile(r"^\s+([\w+-]+)\s+([0-9.]+) s$")   # matched line by line
 MiB = 1024 * 1024
 
@@ -53,6 +53,7 @@ class CaseResult:
     removed: int | None
     pages_rendered: int | None = None   # pages whose render() ran (written or found unchanged)
     parts_rendered: int | None = None   # post blocks and archive entries rendered (not from the cache)
+    pages_keyed: int | None = None      # pages whose key was computed (the rest were kept unkeyed)
     stages: dict[str, float] = field(default_factory=dict)
 
 
@@ -194,14 +195,14 @@ def build(site: Path, case: str, repo: Path = REPO) -> CaseResult:
               file=sys.stderr)
     written, unchanged, removed = (int(g) for g in summary.groups()) if summary else (None, None, None)
     rendered = RENDERED_RE.search(stdout)
-    pages, parts = (int(g) for g in rendered.groups()) if rendered else (None, None)
+    pages, parts, keyed = (int(g) if g else None for g in rendered.groups()) if rendered else (None, None, None)
     return CaseResult(
         case=case, wall_s=round(wall, 4), user_s=round(usage.ru_utime, 3), sys_s=round(usage.ru_stime, 3),
         peak_rss_mib=round(usage.ru_maxrss / 1024, 1),     # KiB on Linux
         tree_pss_mib=round(sampler.peak_kib / 1024, 1) if sampler.peak_kib else None,
         sampler_cpu_s=round(sampler.cpu_s, 3),
         files_written=written, unchanged=unchanged, removed=removed, pages_rendered=pages,
-        parts_rendered=parts, stages=stages)
+        parts_rendered=parts, pages_keyed=keyed, stages=stages)
 
 
 # --- the edits between builds ---
@@ -320,8 +321,9 @@ def run_size(posts: int, seed: int, keep: Path | None) -> dict:
             time.sleep(RACY_SECONDS)
             results.append(build(site, case))
             r = results[-1]
-            print(f"  {case:<14} {r.wall_s:8.2f} s  {_fmt(r.pages_rendered, 'd')} pages and "
-                  f"{_fmt(r.parts_rendered, 'd')} blocks rendered, {_fmt(r.files_written, 'd')} files written",
+            print(f"  {case:<14} {r.wall_s:8.2f} s  {_fmt(r.pages_keyed, 'd')} pages keyed, "
+                  f"{_fmt(r.pages_rendered, 'd')} pages and {_fmt(r.parts_rendered, 'd')} blocks rendered, "
+                  f"{_fmt(r.files_written, 'd')} files written",
                   file=sys.stderr, flush=True)
         return {"posts": posts, "seed": seed, "site": str(site) if keep else None,
                 "generate_s": round(generated, 3), **content_stats(site), "edited": edits.notes,
@@ -345,13 +347,14 @@ def print_report(report: dict, file=sys.stdout) -> None:
         print(f"\n{size['posts']} posts ({size['content_files']} content files, {size['content_mib']} MiB, "
               f"generated in {size['generate_s']:.1f} s, seed {size['seed']})", file=file)
         header = (f"{'case':<14} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13} {'tree MiB':>9} "
-                  f"{'pages rendered':>15} {'blocks rendered':>16} {'files written':>14}")
+                  f"{'pages keyed':>12} {'pages rendered':>15} {'blocks rendered':>16} {'files written':>14}")
         print(header, file=file)
         print("-" * len(header), file=file)
         for c in size["cases"]:
             cpu = c["user_s"] + c["sys_s"]
             print(f"{c['case']:<14} {c['wall_s']:8.2f} {cpu:8.2f} {c['peak_rss_mib']:13.1f} "
-                  f"{_fmt(c['tree_pss_mib'], '9.1f'):>9} {_fmt(c.get('pages_rendered'), 'd'):>15} "
+                  f"{_fmt(c['tree_pss_mib'], '9.1f'):>9} {_fmt(c.get('pages_keyed'), 'd'):>12} "
+                  f"{_fmt(c.get('pages_rendered'), 'd'):>15} "
                   f"{_fmt(c.get('parts_rendered'), 'd'):>16} {_fmt(c['files_written'], 'd'):>14}", file=file)
         cold = size["cases"][0]
         if cold["stages"]:
@@ -360,7 +363,8 @@ def print_report(report: dict, file=sys.stdout) -> None:
             print("cold build stages: (the build printed no --timings lines)", file=file)
     print("\ncpu s: user + sys of the build and its worker processes. peak RSS: the largest single process "
           "(wait4).\ntree MiB: sampled peak of the summed PSS of the whole process tree (PSS shares libraries and "
-          "copy-on-write pages,\nso one process's PSS is below its RSS; the sum is the footprint of the pool).\npages rendered: pages whose "
+          "copy-on-write pages,\nso one process's PSS is below its RSS; the sum is the footprint of the pool).\npages keyed: pages "
+          "whose key was computed (groups of pages showing nothing that changed are kept unkeyed).\npages rendered: pages whose "
           "template ran (written or found byte-identical); blocks rendered: post blocks and archive entries\n"
           "rendered rather than taken from the cache.", file=file)
 

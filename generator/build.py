@@ -33,8 +33,8 @@ from .pages.parts import prepare_parts
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
-from .pages.site_files import (SITEMAP_GROUP, StaticFolder, copied_files, favicon, not_found_page, sitemap_page,
-                                sitemap_urls)
+from .pages.site_files import (SITEMAP_GROUP, StaticFolder, copied_files, favicon, newest_comment, not_found_page,
+                                sitemap_page, sitemap_urls)
 from .content.related import Item, RelatedIndex
 from .content.slugs import tag_slug
 from .render.images import IMAGES_FINGERPRINT
@@ -96,6 +96,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         cache = BuildCache(site_dir, warn)
         try:
             with timer.stage("read"):
+                # First: it checks the files of the last build in the background while the content is read.
+                writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt)
                 content = load_content(site_dir, config.tz, cache, warn)
                 standalone = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
                 nav = nav_entries(standalone)
@@ -110,7 +112,6 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 forms = CommentForms.for_site(site_dir, config.comments, now)
                 statics = _static_folders(site_dir, config)
                 shown, inputs = _inputs(global_key, content, standalone, now, options, statics, forms)
-                writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt)
                 if writer.up_to_date(inputs):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
@@ -184,7 +185,7 @@ def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder
                 keep_skipped()
             pages.append(page)
         keep_skipped()
-    if ctx.wants(SITEMAP_GROUP, ()):
+    if ctx.wants(SITEMAP_GROUP, (), extra=newest_comment(ctx.site)):
         pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
     keep_skipped()
     pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))

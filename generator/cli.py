@@ -66,7 +66,7 @@ def cmd_build(args) -> int:
         s = result.stats
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
               f"{s.removed} removed in {result.elapsed:.1f} s ({len(s.rendered)} pages, "
-              f"{result.parts_rendered} post blocks and entries rendered)")
+              f"{result.parts_rendered} post blocks and entries rendered; {len(s.keyed)} pages keyed)")
     return 0
 
 

@@ -38,7 +38,7 @@ POSTS = {
 }
 TARGET = "content/book/john_ringo/live-free-or-die.md"
 TARGET_URL = "/book/john_ringo/live-free-or-die.html"
-SUMMARY = re.compile(r"^(\d+) posts: (\d+) files written, (\d+) unchanged, (\d+) removed in [\d.]+ s \((\d+) pages, (\d+) post blocks and entries rendered\)$")
+SUMMARY = re.compile(r"^(\d+) posts: (\d+) files written, (\d+) unchanged, (\d+) removed in [\d.]+ s \((\d+) pages, (\d+) post blocks and entries rendered; (\d+) pages keyed\)$")
 
 
 def post_text(rel: str, **changes) -> str:

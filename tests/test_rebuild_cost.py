@@ -213,3 +213,38 @@ def test_damaged_parts_in_the_cache_are_rendered_again(site, tmp_path):
     shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
     run(clean)
     assert tree(site / "output") == tree(clean / "output")
+
+
+# Keyed on every build that gets past the no-change check, whatever changed: the pages that sum up the whole
+# site in one page (the indexes, the recent comments and their feed, the JSON Feed, the 404 page) and the
+# theme's copied files. Everything else belongs to a group that is keyed only when it shows what changed.
+KEYED_EVERY_TIME = {"tags/index.html", "archives/index.html", "categories/index.html", "comments/index.html",
+                    "comments/index.rss", "feed.json", "404.html", "favicon.svg"}
+
+
+def showing(output: Path, url: str) -> set[str]:
+    """The files of a full build that show the post at `url` (link to it), found by reading them."""
+    return {path for path, data in tree(output).items() if url.encode() in data}
+
+
+@pytest.mark.parametrize("edit,post", [("body", 4), ("title", 4), ("comment", 8)])
+def test_an_edit_keys_only_the_pages_that_show_the_post(site, tmp_path, edit, post):
+    url = rel_of(post).removeprefix("content/").replace(".md", ".html")
+    EDITS[edit][0](site)
+    result = rebuild(site, tmp_path)
+    keyed = set(result.stats.keyed)
+    shows = showing(tmp_path / "clean" / "output", url)
+    assert url in keyed and set(result.stats.staged) <= keyed
+    unexpected = {p for p in keyed - shows - KEYED_EVERY_TIME if not p.startswith("static/")}
+    assert not unexpected, f"keyed though they do not show {url}: {sorted(unexpected)}"
+    assert len(keyed) < len(tree(site / "output")) / 3
+
+
+def test_a_file_removed_by_hand_comes_back_with_the_next_edit(site, tmp_path):
+    """A kept group's file is checked (by its size) before it is kept: one removed from output/ is made again,
+    and a page edited by hand is put back, even when the build's edit is elsewhere."""
+    (site / "output" / "tags" / "scifi" / "index.html").unlink()
+    (site / "output" / "2014" / "index.html").write_text("edited by hand")
+    EDITS["body"][0](site)
+    result = rebuild(site, tmp_path)   # byte-identical to a full build
+    assert {"tags/scifi/index.html", "2014/index.html"} <= set(result.stats.staged)

@@ -88,14 +88,20 @@ class RenderContext:
         self.skipped: list[str] = []
         self.kept_groups: dict[str, tuple[str, ...]] = {}
         self.group_templates: set[str] = set()
+        self.group_extras: dict[str, str] = {}
 
     # -- groups -------------------------------------------------------------------------------------------
-    def wants(self, token: str, posts, templates: tuple[str, ...] = ()) -> bool:
+    def wants(self, token: str, posts, templates: tuple[str, ...] = (), neighbours: bool = False,
+              extra: str = "") -> bool:
         """Start a group of pages: those a page kind makes next, showing `posts` (all it shows of any post)
         and rendered from `templates`, give their Page `group=token`. False: nothing they show changed since
-        the last build, so the kind skips them and the build keeps their files."""
+        the last build, so the kind skips them and the build keeps their files. `neighbours`: they also show
+        the titles of the posts before and after those posts (a post's own page). `extra`: a key of what else
+        they show (not of posts)."""
         self.group_templates.update(templates)
-        if self.changes.wants(token, posts, templates):
+        if extra:
+            self.group_extras[token] = extra
+        if self.changes.wants(token, posts, templates, neighbours, extra):
             return True
         self.skipped.append(token)
         return False

@@ -30,7 +30,7 @@ def post_pages(ctx: RenderContext):
     ordered = ctx.site.ordered   # newest first
     for i, post in enumerate(ordered):
         token = "post:" + post.id
-        if not ctx.wants(token, (post,), TEMPLATES):   # its neighbours' titles: pages/changes.py
+        if not ctx.wants(token, (post,), TEMPLATES, neighbours=True):
             continue
         comments = ctx.site.comments_of(post)
         newer = ordered[i - 1] if i > 0 else None

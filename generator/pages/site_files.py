@@ -65,9 +65,14 @@ def sitemap_urls(ctx: RenderContext) -> list[tuple[str, str]]:
         urls += pages_of(posts, LIST_PAGE_SIZE, f"/{year:04d}/{month:02d}/{day:02d}/")
     urls += [(p.url, "") for p in site.pages]   # undated: a page's file time is not part of the content
     urls += [(ARCHIVES_URL, newest(site.ordered)), (CATEGORIES_URL, newest(site.ordered))]
-    comments = [c for items in site.comments.values() for c in items]   # linked from every page's header
-    urls.append(("/comments/", max(c.date for c in comments).date().isoformat() if comments else ""))
+    urls.append(("/comments/", newest_comment(site)))   # linked from every page's header
     return urls
+
+
+def newest_comment(site) -> str:
+    """The date of the newest comment ('' with none): the recent comments page's date in the sitemap."""
+    newest = max((c.date for comments in site.comments.values() for c in comments), default=None)
+    return newest.date().isoformat() if newest else ""
 
 
 def not_found_page(ctx: RenderContext):
