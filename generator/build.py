@@ -137,6 +137,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # Only the groups of pages that show what changed since the last build (pages/changes.py).
                 record = changes.Record.from_blob(cache.get_blob(changes.BLOB))
                 frame, structure = changes.frame_key(ctx), changes.structure_key(site)
+                ctx.structure = structure
                 facts = changes.post_facts(ctx)
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts)
                 items = collect_pages(ctx, site_dir, statics)
@@ -161,7 +162,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 except BaseException:
                     writer.discard()
                     raise
-                cache.put_blob(changes.BLOB, changes.record_of(ctx, frame, structure, facts, items).blob())
+                cache.put_blob(changes.BLOB, changes.record_of(ctx, frame, structure, facts, items, record).blob())
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)
@@ -185,7 +186,8 @@ def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder
                 keep_skipped()
             pages.append(page)
         keep_skipped()
-    if ctx.wants(SITEMAP_GROUP, (), extra=newest_comment(ctx.site)):
+    # The sitemap shows the whole structure, and the date of the newest comment.
+    if ctx.wants(SITEMAP_GROUP, (), extra=ctx.structure + newest_comment(ctx.site)):
         pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
     keep_skipped()
     pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))

@@ -18,12 +18,18 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     nav = {"months": [], "previous_month": None, "next_month": None, **(nav or {})}
     pages = paginate(posts, LIST_PAGE_SIZE, base)
     shared = None
+
+    def shape() -> str:   # once, not per page: 6,000 archives on a big blog; and only when asked for
+        nonlocal shared
+        if shared is None:
+            shared = repr((len(pages), title, feeds, sorted(nav.items())))
+        return shared
+
     for page in pages:
         token = "archive:" + page.url   # each page a group, as in listings.py
-        if not ctx.wants(token, page.items, ARCHIVE_TEMPLATES):
+        if not ctx.wants(token, page.items, ARCHIVE_TEMPLATES, shape=shape):
             continue
-        if shared is None:   # once, not per page: 6,000 on a big blog
-            shared = repr((len(pages), title, feeds, sorted(nav.items())))
+        shape()
         key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])
 

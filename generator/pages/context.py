@@ -15,7 +15,7 @@ from ..content.model import Comment, Post, Site
 from ..render.sanitize import plain_text, safe_url
 from ..render.theme import template_error
 from .bodies import PostBodies
-from .changes import EVERYTHING
+from .changes import EVERYTHING, shape_key
 
 
 BLOCK_TEMPLATE = "post_block.html"
@@ -89,19 +89,25 @@ class RenderContext:
         self.kept_groups: dict[str, tuple[str, ...]] = {}
         self.group_templates: set[str] = set()
         self.group_extras: dict[str, str] = {}
+        self.group_shapes: dict[str, bytes] = {}
+        self.structure = ""   # pages/changes.structure_key, for the sitemap's group
 
     # -- groups -------------------------------------------------------------------------------------------
     def wants(self, token: str, posts, templates: tuple[str, ...] = (), neighbours: bool = False,
-              extra: str = "") -> bool:
+              extra: str = "", shape: str | Callable[[], str] = "") -> bool:
         """Start a group of pages: those a page kind makes next, showing `posts` (all it shows of any post)
         and rendered from `templates`, give their Page `group=token`. False: nothing they show changed since
         the last build, so the kind skips them and the build keeps their files. `neighbours`: they also show
-        the titles of the posts before and after those posts (a post's own page). `extra`: a key of what else
-        they show (not of posts)."""
+        the titles of the posts before and after those posts (a post's own page). `shape`: what they show of
+        the site's structure beside their posts (a page count, the neighbours' ids). `extra`: a key of anything
+        else they show that is not a post."""
         self.group_templates.update(templates)
         if extra:
             self.group_extras[token] = extra
-        if self.changes.wants(token, posts, templates, neighbours, extra):
+        measured = None
+        if self.changes.measure:
+            measured = self.group_shapes[token] = shape_key(posts, shape() if callable(shape) else shape)
+        if self.changes.wants(token, posts, templates, neighbours, extra, measured):
             return True
         self.skipped.append(token)
         return False

@@ -28,7 +28,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         # Each page a group: what it shows beside its posts (the page count, its neighbours' URLs) is the
         # site's structure, so after a body edit only the page showing that post is keyed (pages/changes.py).
         token = "listing:" + page.url
-        if not ctx.wants(token, page.items, TEMPLATES):
+        if not ctx.wants(token, page.items, TEMPLATES, shape=str(len(pages))):
             continue
         key = ctx.templates_key(TEMPLATES, "listing", page.url, shared, page.older or "", page.newer or "",
                       [ctx.block_key(p) for p in page.items])

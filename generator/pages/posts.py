@@ -30,11 +30,12 @@ def post_pages(ctx: RenderContext):
     ordered = ctx.site.ordered   # newest first
     for i, post in enumerate(ordered):
         token = "post:" + post.id
-        if not ctx.wants(token, (post,), TEMPLATES, neighbours=True):
-            continue
-        comments = ctx.site.comments_of(post)
         newer = ordered[i - 1] if i > 0 else None
         older = ordered[i + 1] if i + 1 < len(ordered) else None
+        if not ctx.wants(token, (post,), TEMPLATES, neighbours=True,
+                         shape=lambda: "\x1d".join(p.id if p else "" for p in (newer, older))):
+            continue
+        comments = ctx.site.comments_of(post)
         neighbours = [f"{p.id}\x1d{p.title}" if p is not None else "" for p in (newer, older)]
         forms = ctx.comment_forms
         key = ctx.templates_key(TEMPLATES, "post", ctx.block_key(post), ctx.comments_key(post), neighbours,
