@@ -125,6 +125,8 @@ def cmd_drafts(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from dataclasses import replace
+
     from .build import BuildOptions, build
     from .config import load_config
     from .serve.devserver import serve
@@ -135,8 +137,12 @@ def cmd_serve(args) -> int:
     # Same as `blog build` unless asked: output/ is what cron publishes, so drafts never land there unbidden.
     options = BuildOptions(site_dir=site, output_dir=output, future=args.future, drafts=args.drafts)
 
-    def rebuild():
-        build(options, warn=lambda msg: print(one_line(msg), file=sys.stderr))
+    def rebuild(first: frozenset[str] = frozenset(), on_first=None) -> str:
+        # Watching, the pages open in the browser come first (a rebuild runs in a child: serve/rebuilder.py).
+        result = build(replace(options, first=first, on_first=on_first),
+                       warn=lambda msg: print(one_line(msg), file=sys.stderr))
+        s = result.stats
+        return f"{s.written} files written, {s.unchanged} unchanged, {s.removed} removed"
 
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
