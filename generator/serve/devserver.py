@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import mimetypes
+import select
 import signal
 import socket
 import sys
@@ -56,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._headers(HTTPStatus.OK, {"Content-Type": "text/event-stream"})
             # The tab says which page it shows (the script sends its location): that page is rebuilt first.
             shown = self.server.output_path(self.server.locate(parse_qs(query).get("page", [""])[0]))
-            return stream_events(self.server.state, self.wfile.write, shown)
+            return stream_events(self.server.state, self.wfile.write, shown, self._gone)
         found = self.server.locate(path)
         if isinstance(found, str):  # a folder URL without its slash
             location = found + ("?" + query if query else "")
@@ -64,6 +65,14 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None:
             return self._not_found(head)
         self._send_file(HTTPStatus.OK, found, head)
+
+    def _gone(self) -> bool:
+        """The client closed the connection (a tab showing an event stream sends nothing after its request)."""
+        try:
+            readable = select.select([self.connection], [], [], 0)[0]
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _send_file(self, status: HTTPStatus, file: Path, head: bool) -> None:
         # Read before the file: a build finishing in between costs one reload.

@@ -21,6 +21,7 @@ from ..errors import BlogError
 
 EVENTS_PATH = "/__livereload"  # reserved at the server root, whatever the base path
 HEARTBEAT = 15.0  # seconds between SSE comments; a write to a closed tab fails and frees its thread
+LOOK = 0.5   # seconds between looks at whether a tab has closed its event stream
 
 # Path components whose changes are never content: our own cache (written by every build, so watching it would
 # loop) and version control bookkeeping.
@@ -123,15 +124,23 @@ class BuildState:
             return None if self.closed else self.version
 
 
-def stream_events(state: BuildState, write: Callable[[bytes], object], path: str | None = None) -> None:
-    """Server-Sent Events: the state now, then again whenever it changes, until the server stops. `path` is the
-    file the tab shows (relative to output/), which may have an epoch of its own."""
+def stream_events(state: BuildState, write: Callable[[bytes], object], path: str | None = None,
+                  gone: Callable[[], bool] = lambda: False) -> None:
+    """Server-Sent Events: the state now, then again whenever it changes, until the server stops or the tab
+    has gone (`gone()`, looked at every LOOK seconds, so a closed tab's page is soon no longer rebuilt first).
+    `path` is the file the tab shows (relative to output/), which may have an epoch of its own."""
     write(b"retry: 500\n\n")  # reconnect quickly after a server restart
-    seen = None
+    seen, written = None, time.monotonic()
     with state.showing(path):
-        while (version := state.wait(seen, HEARTBEAT)) is not None:
-            write(b": ping\n\n" if version == seen else f"data: {state.message(path)}\n\n".encode())
-            seen = version
+        while (version := state.wait(seen, LOOK)) is not None:
+            if version != seen:
+                write(f"data: {state.message(path)}\n\n".encode())
+                seen, written = version, time.monotonic()
+            elif gone():
+                return
+            elif time.monotonic() - written >= HEARTBEAT:
+                write(b": ping\n\n")
+                written = time.monotonic()
 
 
 def error_dict(exc: BaseException) -> dict:

@@ -30,7 +30,7 @@ class BuildJob:
     def __init__(self, build: Callable, first: frozenset[str]) -> None:
         context = get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(build, first, send), daemon=True,
+        self._process = context.Process(target=_child, args=(build, first, send),
                                         name="blog-rebuild")
         self._process.start()
         send.close()
