@@ -133,10 +133,9 @@ class OutputWriter:
         self._folder_in_output.clear()   # publish_first may have added some to output/
 
     def publish_first(self, todo: list[Page]) -> list[str]:
-        """`serve --watch`: render `todo` (the pages open in the browser) and move those whose bytes changed into
-        place now, before the rest is rendered; return their paths. The manifest first records them with an
-        empty key, as publish() does for files being replaced, so a build killed after this point is repaired by
-        the next one. `stage()` and `publish()` then do the rest as usual."""
+        """`serve --watch`: stage `todo` (the pages open in the browser) and move the changed ones into place now,
+        under a manifest recording them with an empty key (as publish() does), so a build killed after this is
+        repaired by the next; return their paths. `stage()` and `publish()` then do the rest as usual."""
         self.stage(todo)
         paths = {page.path for page in todo}
         moved = [path for path in self.stats.staged if path in paths]
@@ -287,7 +286,6 @@ class OutputWriter:
                 self.output.rmdir()
             except OSError:
                 pass
-
 
 
 def _serial(fn, items):
