@@ -245,8 +245,8 @@ class OutputWriter:
         return path
 
     def _move_staged(self, paths: list[str]) -> None:
-        """Each staged file of `paths` into place. A folder that output/ lacks altogether (every folder, on a first build)
-        is moved whole with one rename: on many file systems a mkdir and a rename per file cost more than
+        """Each staged file of `paths` into place. A folder that output/ lacks altogether (every folder, on a first
+        build) is moved whole with one rename: on many file systems a mkdir and a rename per file cost more than
         rendering the file did."""
         output, staging = str(self.output), str(self.staging)
         exists: dict[str, bool] = {"": True}

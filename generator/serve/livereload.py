@@ -78,6 +78,8 @@ class BuildState:
             self._this_build = set()
 
     def published_ahead(self, paths) -> None:
+        if not paths:
+            return
         with self._cond:
             self._counter += 1
             for path in paths:
