@@ -258,3 +258,22 @@ def test_a_server_killed_while_the_rest_is_built_leaves_a_site_the_next_build_re
     assert b"edit before the kill" in (site / "output" / page).read_bytes()
     assert run_blog(site, "build", "--quiet").returncode == 0
     assert tree(site / "output") == clean_build(site, tmp_path, "clean")
+
+
+def test_a_new_post_in_a_new_category_while_the_front_page_is_open(site, tmp_path):
+    """The front page goes first into a folder output/ has; the rest makes folders output/ lacks (the new
+    category's), after the staging folder was used once already."""
+    lines: list[str] = []
+    with serving(site, lines) as server:
+        front = Tab(server, "/")
+        new = site / "content" / "brandnew" / "first-of-its-kind.md"
+        new.parent.mkdir()
+        new.write_text("---\ntitle: First of its kind\ndate: 2026-01-01 10:00\ntags: [novel]\n---\nNew.\n",
+                       encoding="utf-8")
+        front.wait_for_reload()
+        assert b"First of its kind" in (site / "output" / "index.html").read_bytes()
+        wait_until(lambda: any(line.startswith("site rebuilt") for line in lines), what="the end of the build")
+        front.close()
+    assert lines[1].startswith("rebuilt /index.html in "), lines   # lines[0]: the build before serving
+    assert (site / "output" / "brandnew" / "first-of-its-kind.html").is_file()
+    assert tree(site / "output") == clean_build(site, tmp_path, "clean")
