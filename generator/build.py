@@ -62,6 +62,10 @@ class BuildOptions:
     adopt: bool = False          # replace files in output/ that blog did not write
     # progress(label, total) -> an object with update(n) and close(); None shows nothing (cron, tests).
     progress: Callable[[str, int], Any] | None = None
+    # serve --watch: the output paths open in the browser are published before the rest of the site, then
+    # on_first(paths published) is called (with [] when the edit left them unchanged).
+    first: frozenset[str] = frozenset()
+    on_first: Callable[[list[str]], None] | None = None
 
 
 @dataclass
@@ -147,10 +151,13 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     items = collect_pages(ctx, site_dir, statics)
                 todo = writer.changed(items)
                 try:
+                    parts = 0
+                    if options.on_first:
+                        todo, parts = _publish_first(ctx, writer, todo, cache, options)
                     # The blocks and archive entries those pages join: from the cache, or rendered on all cores
                     # (all of them on a first build; a new post's and its neighbours' after an edit).
                     with _progress(options.progress, "posts", len(site.ordered)) as step:
-                        parts = prepare_parts(ctx, todo, cache, lambda fn, jobs: fork_map(fn, jobs, progress=step))
+                        parts += prepare_parts(ctx, todo, cache, lambda fn, jobs: fork_map(fn, jobs, progress=step))
                     with _progress(options.progress, "pages", len(todo)) as step:
                         writer.stage(todo, render_many=lambda fn, items: fork_map(fn, items, progress=step))
                 except BaseException:
@@ -166,6 +173,15 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)
+
+
+def _publish_first(ctx, writer: OutputWriter, todo: list[Page], cache: BuildCache, options: BuildOptions):
+    """serve --watch: the pages open in the browser rendered and published first, so the tab reloads while the
+    rest of the site is built. Returns (the rest of todo, parts rendered)."""
+    first = [page for page in todo if page.path in options.first]
+    parts = prepare_parts(ctx, first, cache) if first else 0
+    options.on_first(writer.publish_first(first) if first else [])
+    return [page for page in todo if page.path not in options.first], parts
 
 
 def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder]) -> list[Page | str]:

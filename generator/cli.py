@@ -125,7 +125,7 @@ def cmd_drafts(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .build import BuildOptions, build
+    from .build import BuildOptions
     from .config import load_config
     from .serve.devserver import serve
 
@@ -135,12 +135,25 @@ def cmd_serve(args) -> int:
     # Same as `blog build` unless asked: output/ is what cron publishes, so drafts never land there unbidden.
     options = BuildOptions(site_dir=site, output_dir=output, future=args.future, drafts=args.drafts)
 
-    def rebuild():
-        build(options, warn=lambda msg: print(one_line(msg), file=sys.stderr))
-
     watch = [site / "content", site / "templates", site / "themes", site / "config.yaml"] if args.watch else []
     base_path = load_config(site).base_path
-    return serve(output, host=args.host, port=port, build=rebuild, watch_paths=watch, base_path=base_path)
+    return serve(output, host=args.host, port=port, build=serve_build(options), watch_paths=watch,
+                 base_path=base_path)
+
+
+def serve_build(options):
+    """The build `serve` calls: once before serving, then on every change with the pages open in the browser
+    (`first`), which are published before the rest (a rebuild runs in a child: serve/rebuilder.py)."""
+    from dataclasses import replace
+
+    from .build import build
+
+    def rebuild(first: frozenset[str] = frozenset(), on_first=None) -> str:
+        result = build(replace(options, first=first, on_first=on_first),
+                       warn=lambda msg: print(one_line(msg), file=sys.stderr))
+        s = result.stats
+        return f"{s.written} files written, {s.unchanged} unchanged, {s.removed} removed"
+    return rebuild
 
 
 def cmd_comments(args) -> int:

@@ -28,7 +28,7 @@ def _run(bounds: tuple[int, int]) -> list:
     return [_job(_items[i]) for i in range(start, stop)]
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: a worker is killed with its parent (a killed cron build leaves no orphans writing tracebacks).
     Ctrl-C is the parent's to handle: a worker ignores SIGINT and dies quietly on SIGTERM (it may have inherited
     a handler, `blog serve`'s, that raises KeyboardInterrupt and would print a traceback from the worker)."""
@@ -72,7 +72,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 
     gc.freeze()
     try:
         parts = []
-        with get_context("fork").Pool(count, initializer=_die_with_parent) as pool:
+        with get_context("fork").Pool(count, initializer=die_with_parent) as pool:
             for part in pool.imap(_run, bounds, chunksize=1):
                 parts.append(part)
                 if progress:
@@ -93,7 +93,7 @@ def in_background(fn: Callable[[], R]) -> Callable[[], R]:
     receive, send = context.Pipe(duplex=False)
 
     def child() -> None:
-        _die_with_parent()
+        die_with_parent()
         try:
             send.send((True, fn()))
         except BaseException as e:   # noqa: BLE001 - handed to the parent, which raises it

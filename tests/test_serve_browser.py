@@ -204,3 +204,41 @@ def test_watch_rebuilds_and_the_open_tab_follows_every_save(tmp_path, chromium):
     for html_file in pages:
         text = html_file.read_text(encoding="utf-8")
         assert "data-blog-livereload" not in text and "__livereload" not in text, html_file
+
+
+def test_the_open_tab_is_rebuilt_first_and_reloads_once(tmp_path, chromium):
+    """Issue 17: on a 300-post blog, a theme edit reloads the open tab as soon as its page is written, while the
+    rest of the site is rebuilt in the background; the end of that rebuild does not reload the tab again."""
+    from playwright.sync_api import expect
+
+    from bench.synth import make_blog
+
+    site = tmp_path / "site"
+    make_blog(site, 300, seed=7)
+    (site / "templates").mkdir()   # watched only if it is there when serving starts
+    source = sorted((site / "content" / "diary").glob("*.md"))[3]
+    path = source.relative_to(site / "content").with_suffix(".html").as_posix()
+    marker = f"Saved while the tab was open {uuid.uuid4().hex}"
+
+    with blog_serve(site, tmp_path) as served:
+        context = chromium.new_context()
+        page = context.new_page()
+        page.set_default_timeout(SLOW_MS)
+        page.goto(f"{served.url}/{path}")
+        expect(page.locator("script[data-blog-livereload]")).to_have_count(1)
+        base = (REPO / "themes" / "default" / "templates" / "base.html").read_text(encoding="utf-8")
+        (site / "templates" / "base.html").write_text(
+            base.replace("</body>", f'<p class="marker">{marker}</p>\n</body>'), encoding="utf-8")
+
+        expect(page.locator("p.marker")).to_have_text(marker, timeout=RELOAD_BOUND_MS)
+        assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "reload"
+        page.evaluate("window.reloadedOnce = true")   # gone if the page loads again
+        served.wait_for_output(r"site rebuilt: \d+ files written")
+        log = served.stdout.read_text(encoding="utf-8")
+        assert log.index(f"rebuilt /{path} in ") < log.index("site rebuilt: "), log
+        time.sleep(1.0)   # the end of the rebuild has been announced: no reload may follow
+        assert page.evaluate("window.reloadedOnce === true"), "the tab reloaded a second time"
+        assert marker in (site / "output" / "index.html").read_text(encoding="utf-8")   # the rest followed
+        status, out, err = served.stop(signal.SIGINT)
+        context.close()
+    assert status == 0 and "Traceback" not in out + err, out + err

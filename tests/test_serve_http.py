@@ -263,29 +263,51 @@ def test_ctrl_c_stops_cleanly(tmp_path, sig):
 
 class FakeBuild:
     """Reads the content file (reading must not trigger a rebuild) and writes output/ and .blog-cache/ (which are
-    inside the watched folder and must be ignored), like the real build."""
+    inside the watched folder and must be ignored), like the real build. Rebuilds run in forked children, so
+    what each build did is appended to a log in .blog-cache/, and a held build waits for a file to appear."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.started = self.finished = 0
-        self.seen: list[str] = []
-        self.gate: threading.Event | None = None
-        self.fail: BlogError | None = None
+        self.fail: BlogError | None = None   # set before the save: the child is forked with it
         (root / "content").mkdir()
         (root / "content" / "a.md").write_text("first")
         (root / "config.yaml").write_text("title: x\n")
         (root / ".blog-cache").mkdir()
+        self.log = root / ".blog-cache" / "builds.log"
+        self.log.touch()
+        self.gate = root / ".blog-cache" / "gate"   # a held build waits until it exists
+        self.held = False
 
-    def __call__(self):
-        self.started += 1
-        if self.gate:
-            assert self.gate.wait(5)
-        self.seen.append((self.root / "content" / "a.md").read_text())
+    def _lines(self, kind: str) -> list[str]:
+        return [line[len(kind) + 1:] for line in self.log.read_text().splitlines() if line.startswith(kind + " ")]
+
+    @property
+    def started(self) -> int:
+        return len(self._lines("started"))
+
+    @property
+    def finished(self) -> int:
+        return len(self._lines("finished"))
+
+    @property
+    def seen(self) -> list[str]:
+        return [json.loads(text) for text in self._lines("seen")]
+
+    def _write_log(self, line: str) -> None:
+        with open(self.log, "a") as f:
+            f.write(line + "\n")
+
+    def __call__(self, first=frozenset(), on_first=None):
+        number = self.started + 1
+        self._write_log(f"started {number}")
+        if self.held:
+            wait_until(self.gate.exists, what="the gate")
+        self._write_log("seen " + json.dumps((self.root / "content" / "a.md").read_text()))
         if self.fail:
             raise self.fail
-        (self.root / "output" / "index.html").write_text(f"<html><body>build {self.started}</body></html>")
-        (self.root / ".blog-cache" / "cache.sqlite").write_text(str(self.started))
-        self.finished += 1
+        (self.root / "output" / "index.html").write_text(f"<html><body>build {number}</body></html>")
+        (self.root / ".blog-cache" / "cache.sqlite").write_text(str(number))
+        self._write_log(f"finished {number}")
 
 
 def editor_save(path: Path, text: str):
@@ -311,19 +333,22 @@ def test_one_save_burst_gives_exactly_one_rebuild(tmp_path):
     assert build.seen[-1] == "edit 2"
 
 
-def test_change_during_a_rebuild_gives_exactly_one_more(tmp_path):
-    build = FakeBuild(tmp_path)
+def test_a_change_during_a_rebuild_kills_it_and_builds_again(tmp_path):
+    build, lines = FakeBuild(tmp_path), []
     watch = [tmp_path / "content", tmp_path / "config.yaml"]  # a folder and a single file
-    with running(make_output(tmp_path), build=build, watch_paths=watch):
-        build.gate = threading.Event()
+    with running(make_output(tmp_path), build=build, watch_paths=watch, out=lines.append):
+        build.held = True
         (tmp_path / "config.yaml").write_text("title: y\n")
         wait_until(lambda: build.started == 2, what="the slow rebuild to start")
         for n in range(3):
             (tmp_path / "content" / "a.md").write_text(f"during {n}")
-        build.gate.set()
-        wait_until(lambda: build.finished == 3, what="the rebuild after the rebuild")
+        wait_until(lambda: build.started == 3, what="the rebuild started again")
+        assert "restarted: a file changed" in lines
+        build.gate.touch()
+        wait_until(lambda: build.finished == 2, what="the rebuild after the restart")
         stays(lambda: build.started, 3)
-    assert build.seen[-1] == "during 2"  # never a lost change
+    assert build.seen == ["first", "during 2"]  # the killed build never got past its gate; no change lost
+    assert b"build 3" in (tmp_path / "output" / "index.html").read_bytes()
 
 
 def test_failed_first_build_while_watching_keeps_serving_and_recovers(tmp_path):

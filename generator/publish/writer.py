@@ -59,6 +59,8 @@ class OutputWriter:
         self._flat: dict[str, str] = {}   # path -> where it is staged, when by flat_path
         self._order: list[str] = []
         self._created_output = False
+        self._placed: set[str] = set()   # moved into place ahead of the rest (publish_first)
+        self._first_build = not self.old
         self.staging = cache_dir / "staging"
 
     def _load_manifest(self) -> dict[str, list]:
@@ -153,7 +155,30 @@ class OutputWriter:
                 self.stats.unchanged += 1
 
     def _open_staging(self) -> None:
-        self.staging, self._created_output = open_staging(self.output, self.cache_dir)
+        self.staging, created = open_staging(self.output, self.cache_dir)
+        self._created_output |= created
+        self._made.clear()               # a fresh staging folder: none of its folders exist yet
+        self._folder_in_output.clear()   # publish_first may have added some to output/
+
+    def publish_first(self, todo: list[Page]) -> list[str]:
+        """`serve --watch`: stage `todo` (the pages open in the browser) and move the changed ones into place now,
+        under a manifest recording them with an empty key (as publish() does), so a build killed after this is
+        repaired by the next; return their paths. `stage()` and `publish()` then do the rest as usual."""
+        self.stage(todo)
+        paths = {page.path for page in todo}
+        moved = [path for path in self.stats.staged if path in paths]
+        if not moved:
+            return []
+        plan_moves(self.output, moved, self.present & paths, self.old, self.sources, [], self.adopt)
+        files = dict(self.old)
+        files.update({path: ["", -1] for path in moved})
+        interim = self._stage_manifest(files, None, "first")
+        if interim:
+            os.replace(interim, self.output / MANIFEST)
+        self.old = files   # they are blog's files now: publish() may replace them
+        self._move_staged(moved)
+        self._placed.update(moved)
+        return moved
 
     def _stage_one(self, page: Page) -> tuple[int, bool, bool, str | None]:
         """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers.
@@ -203,7 +228,7 @@ class OutputWriter:
         # From here on, only renames and removals: nothing can run out of space or permission.
         if interim:
             os.replace(interim, self.output / MANIFEST)
-        self._move_staged()
+        self._move_staged([path for path in self.stats.staged if path not in self._placed])
         real_output = os.path.realpath(self.output)
         for path in removed:
             target = self.output / path
@@ -216,7 +241,7 @@ class OutputWriter:
         if final:
             os.replace(final, self.output / MANIFEST)
         self.discard(keep_output=True)
-        if not self.old:
+        if self._first_build:
             self._warn_unknown_files(every_folder(self.output))   # a first build: output/ may hold an older site
         elif self.stats.removed:
             # When files go, a file the generator did not write (and so leaves in place) keeps its folder: said
@@ -247,14 +272,14 @@ class OutputWriter:
             raise cannot_stage(e, None) from None
         return path
 
-    def _move_staged(self) -> None:
-        """Each staged file into place. A folder that output/ lacks altogether (every folder, on a first build)
-        is moved whole with one rename: on many file systems a mkdir and a rename per file cost more than
+    def _move_staged(self, paths: list[str]) -> None:
+        """Each staged file of `paths` into place. A folder that output/ lacks altogether (every folder, on a first
+        build) is moved whole with one rename: on many file systems a mkdir and a rename per file cost more than
         rendering the file did."""
         output, staging = str(self.output), str(self.staging)
         exists: dict[str, bool] = {"": True}
         moved: set[str] = set()
-        for path in self.stats.staged:
+        for path in paths:
             parts = [] if path in self._flat else path.split("/")[:-1]   # flat: its folder is in output/
             folder = ""
             for part in parts:
@@ -289,7 +314,6 @@ class OutputWriter:
                 self.output.rmdir()
             except OSError:
                 pass
-
 
 
 def _serial(fn, items):

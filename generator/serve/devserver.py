@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import mimetypes
+import select
 import signal
 import socket
 import sys
@@ -15,9 +16,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
-from .livereload import EVENTS_PATH, BuildState, Rebuilder, inject, run_build, start_observer, stream_events
+from .livereload import EVENTS_PATH, BuildState, inject, run_build, start_observer, stream_events
+from .rebuilder import Rebuilder
 
 CONTENT_TYPES = {
     ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
@@ -53,7 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = path.partition("#")[0]
         if path == EVENTS_PATH and not head:
             self._headers(HTTPStatus.OK, {"Content-Type": "text/event-stream"})
-            return stream_events(self.server.state, self.wfile.write)
+            # The tab says which page it shows (the script sends its location): that page is rebuilt first.
+            shown = self.server.output_path(self.server.locate(parse_qs(query).get("page", [""])[0]))
+            return stream_events(self.server.state, self.wfile.write, shown, self._gone)
         found = self.server.locate(path)
         if isinstance(found, str):  # a folder URL without its slash
             location = found + ("?" + query if query else "")
@@ -62,8 +66,17 @@ class _Handler(BaseHTTPRequestHandler):
             return self._not_found(head)
         self._send_file(HTTPStatus.OK, found, head)
 
+    def _gone(self) -> bool:
+        """The client closed the connection (a tab showing an event stream sends nothing after its request)."""
+        try:
+            readable = select.select([self.connection], [], [], 0)[0]
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
     def _send_file(self, status: HTTPStatus, file: Path, head: bool) -> None:
-        epoch = self.server.state.epoch  # read before the file: a build finishing in between costs one reload
+        # Read before the file: a build finishing in between costs one reload.
+        epoch = self.server.state.epoch_of(self.server.output_path(file) if status == HTTPStatus.OK else None)
         try:
             body = file.read_bytes()
         except OSError:  # removed by a build since we looked
@@ -114,6 +127,10 @@ class _Server(ThreadingHTTPServer):
         self.live = False  # set when watching: builds may come
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+
+    def output_path(self, found: Path | str | None) -> str | None:
+        """The path relative to output/ of a file `locate` found (the key of builds and epochs), else None."""
+        return found.relative_to(self.root).as_posix() if isinstance(found, Path) else None
 
     def locate(self, url_path: str) -> Path | str | None:
         """The file to serve for a URL path; a str is a redirect target; None means 404.
@@ -183,17 +200,23 @@ class ServeError(Exception):
 
 
 class DevServer:
-    """The pieces of `serve`, startable and stoppable from code (tests use it directly)."""
+    """The pieces of `serve`, startable and stoppable from code (tests use it directly).
+
+    `build()` makes the site once, in this process, before serving. Watching, every rebuild is
+    `build(first=paths, on_first=callback)` in a forked child (serve/rebuilder.py): `paths` are the files (relative
+    to the output folder) open in a browser tab; the build publishes those first and calls `on_first(published)`.
+    It may return a line to print, saying what it wrote."""
 
     def __init__(self, output_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
-                 build: Callable[[], None] | None = None, watch_paths=(), base_path: str = "",
-                 out: Callable[[str], None] = print, quiet: float = 0.3) -> None:
+                 build: Callable[..., str | None] | None = None, watch_paths=(), base_path: str = "",
+                 out: Callable[[str], None] = print, quiet: float = 0.1) -> None:
         self.output_dir = Path(output_dir)
         self.host, self.port, self.build, self.out = host, port, build, out
         self.watch_paths = [Path(p) for p in watch_paths] if build else []
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self.state = BuildState()
-        self.rebuilder = Rebuilder(build, self.state, out, quiet) if self.watch_paths else None
+        self.rebuilder = Rebuilder(build, self.state, out, quiet, self.state.shown_pages) \
+            if self.watch_paths else None
         self.observer = None
         self.httpd: _Server | None = None
         self._serving: threading.Thread | None = None
@@ -225,7 +248,7 @@ class DevServer:
         self._serving.start()
 
     def stop(self) -> None:
-        """Stop watching, finish the build in progress, end every connection, join every thread."""
+        """Stop watching, kill the rebuild in progress, end every connection, join every thread."""
         if self.observer:
             self.observer.stop()
             self.observer.join()
@@ -241,7 +264,7 @@ class DevServer:
 
 
 def serve(output_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
-          build: Callable[[], None] | None = None, watch_paths: list[Path] = (), base_path: str = "",
+          build: Callable[..., str | None] | None = None, watch_paths: list[Path] = (), base_path: str = "",
           out: Callable[[str], None] = print) -> int:
     """Serve `output_dir` until Ctrl-C; return the exit status.
 

@@ -1,6 +1,6 @@
-"""Watch files, rebuild on change, and tell open browser tabs about it (the `serve --watch` machinery).
-
-Generic: it knows a `build()` callable and some paths, nothing about blogs. `serve.py` wires it to HTTP.
+"""Watch files and tell open browser tabs about builds (the `serve --watch` machinery; rebuilder.py runs the
+rebuilds). Generic: it knows a `build()` callable and some paths, nothing about blogs. devserver.py wires it to
+HTTP.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import os
 import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +21,7 @@ from ..errors import BlogError
 
 EVENTS_PATH = "/__livereload"  # reserved at the server root, whatever the base path
 HEARTBEAT = 15.0  # seconds between SSE comments; a write to a closed tab fails and frees its thread
+LOOK = 0.5   # seconds between looks at whether a tab has closed its event stream
 
 # Path components whose changes are never content: our own cache (written by every build, so watching it would
 # loop) and version control bookkeeping.
@@ -35,18 +37,63 @@ class BuildState:
     `version` counts every change of either, so a waiter can tell "something new" from "nothing yet".
     The epoch starts at the wall clock in milliseconds so that a restarted server's epoch is larger than
     the one any open tab has seen, and the tab reloads.
+    A page published ahead of the rest of its build (the one open in a tab, `serve --watch`) gets an epoch of
+    its own at once (`ahead`), so its tab reloads before the others; when that build succeeds the page keeps
+    it, so its tab does not reload twice. Every epoch comes from one counter, so a newer one is always larger.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self.epoch = time.time_ns() // 1_000_000
+        self._counter = time.time_ns() // 1_000_000
+        self.epoch = self._counter
         self.error: dict | None = None
         self.version = 0
         self.closed = False
+        self._ahead: dict[str, int] = {}   # output path -> the epoch it was published ahead at
+        self._this_build: set[str] = set()   # the paths the build in progress published ahead
+        self._shown: dict[str, int] = {}   # output path -> how many tabs show it (their event streams)
+
+    @contextmanager
+    def showing(self, path: str | None):
+        """A tab shows the file `path` (relative to output/) while this lasts."""
+        with self._cond:
+            if path:
+                self._shown[path] = self._shown.get(path, 0) + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                if path:
+                    self._shown[path] -= 1
+                    if not self._shown[path]:
+                        del self._shown[path]
+
+    def shown_pages(self) -> frozenset[str]:
+        """The files open in a tab: a rebuild publishes them first."""
+        with self._cond:
+            return frozenset(self._shown)
+
+    def started(self) -> None:
+        with self._cond:
+            self._this_build = set()
+
+    def published_ahead(self, paths) -> None:
+        if not paths:
+            return
+        with self._cond:
+            self._counter += 1
+            for path in paths:
+                self._ahead[path] = self._counter
+            self._this_build.update(paths)
+            self.version += 1
+            self._cond.notify_all()
 
     def succeeded(self) -> None:
         with self._cond:
-            self.epoch += 1
+            self._counter += 1
+            self.epoch = self._counter
+            # Pages published ahead by an earlier build (one restarted, or failed) may have changed since.
+            self._ahead = {path: self._ahead[path] for path in self._this_build}
             self.error = None
             self.version += 1
             self._cond.notify_all()
@@ -63,9 +110,14 @@ class BuildState:
             self.closed = True
             self._cond.notify_all()
 
-    def message(self) -> str:
+    def epoch_of(self, path: str | None) -> int:
+        """The epoch a tab showing the file `path` (relative to output/; None: no file) has to have seen."""
         with self._cond:
-            return json.dumps({"epoch": self.epoch, "error": self.error})
+            return self._ahead.get(path, self.epoch) if path else self.epoch
+
+    def message(self, path: str | None = None) -> str:
+        with self._cond:
+            return json.dumps({"epoch": self.epoch_of(path), "error": self.error})
 
     def wait(self, seen_version: int, timeout: float) -> int | None:
         """Block until the version differs from `seen_version` or `timeout` passes; None once closed."""
@@ -74,13 +126,23 @@ class BuildState:
             return None if self.closed else self.version
 
 
-def stream_events(state: BuildState, write: Callable[[bytes], object]) -> None:
-    """Server-Sent Events: the state now, then again whenever it changes, until the server stops."""
+def stream_events(state: BuildState, write: Callable[[bytes], object], path: str | None = None,
+                  gone: Callable[[], bool] = lambda: False) -> None:
+    """Server-Sent Events: the state now, then again whenever it changes, until the server stops or the tab
+    has gone (`gone()`, looked at every LOOK seconds, so a closed tab's page is soon no longer rebuilt first).
+    `path` is the file the tab shows (relative to output/), which may have an epoch of its own."""
     write(b"retry: 500\n\n")  # reconnect quickly after a server restart
-    seen = None
-    while (version := state.wait(seen, HEARTBEAT)) is not None:
-        write(b": ping\n\n" if version == seen else f"data: {state.message()}\n\n".encode())
-        seen = version
+    seen, written = None, time.monotonic()
+    with state.showing(path):
+        while (version := state.wait(seen, LOOK)) is not None:
+            if version != seen:
+                write(f"data: {state.message(path)}\n\n".encode())
+                seen, written = version, time.monotonic()
+            elif gone():
+                return
+            elif time.monotonic() - written >= HEARTBEAT:
+                write(b": ping\n\n")
+                written = time.monotonic()
 
 
 def error_dict(exc: BaseException) -> dict:
@@ -106,53 +168,6 @@ def run_build(build: Callable[[], None], state: BuildState, out: Callable[[str],
     state.succeeded()
     out(f"built in {time.monotonic() - started:.2f} s")
     return True
-
-
-class Rebuilder:
-    """Runs builds in one worker thread so that a burst of changes gives one build (after `quiet` seconds with
-    no further change), and a change during a build gives exactly one more build afterwards."""
-
-    def __init__(self, build: Callable[[], None], state: BuildState, out: Callable[[str], None],
-                 quiet: float = 0.3) -> None:
-        self._build, self._state, self._out, self._quiet = build, state, out, quiet
-        self._cond = threading.Condition()
-        self._last_change: float | None = None  # time of the newest change not yet picked up by a build
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="blog-rebuild")
-
-    def changed(self) -> None:
-        with self._cond:
-            self._last_change = time.monotonic()
-            self._cond.notify_all()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the build in progress, if any, and join the worker."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _wait_for_quiet_change(self) -> bool:
-        with self._cond:
-            while not self._stopping:
-                if self._last_change is None:
-                    self._cond.wait()
-                    continue
-                remaining = self._last_change + self._quiet - time.monotonic()
-                if remaining <= 0:
-                    # Cleared before building: a change arriving during the build sets it again.
-                    self._last_change = None
-                    return True
-                self._cond.wait(remaining)
-            return False
-
-    def _run(self) -> None:
-        while self._wait_for_quiet_change():
-            run_build(self._build, self._state, self._out)
 
 
 class _ChangeHandler(FileSystemEventHandler):
@@ -198,7 +213,8 @@ def start_observer(paths: list[Path], on_change: Callable[[], None], ignored_dir
 
 # The script injected into HTML as it is served (never written to output/). It knows the epoch of the build
 # it was served from; the event stream sends the current one. A larger epoch means a newer good build: reload.
-# An error shows an overlay until a good build reloads the page. EventSource reconnects by itself after a
+# An error shows an overlay until a good build reloads the page. The tab says which page it shows, so that the
+# server rebuilds it first (serve/rebuilder.py). EventSource reconnects by itself after a
 # dropped connection; if the server refused it outright (readyState CLOSED), we retry ourselves.
 _SCRIPT = """<script data-blog-livereload>(() => {
   const seen = %(epoch)d, url = %(url)s, id = "blog-livereload-error";
@@ -217,7 +233,7 @@ _SCRIPT = """<script data-blog-livereload>(() => {
       "\\n\\n(still showing the last good build; this goes away when the next build succeeds)";
   }
   function connect() {
-    const es = new EventSource(url);
+    const es = new EventSource(url + "?page=" + encodeURIComponent(location.pathname));
     es.onmessage = (e) => {
       const d = JSON.parse(e.data);
       if (d.epoch > seen && !d.error) { es.close(); location.reload(); return; }
