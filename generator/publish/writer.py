@@ -12,7 +12,6 @@ it was made from; a file it did not write is never replaced or removed (unless t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -22,7 +21,8 @@ from pathlib import Path
 from ..errors import BlogError
 from ..parallel import in_background
 from ..pages import Page
-from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, manifest_path_ok, plan_moves,
+from .manifest import damaged_files, file_size, manifest_bytes, read_manifest
+from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, plan_moves,
                    unknown_files)
 from .staging import (cannot_stage, flat_path, is_real_folder, move_folder, move_staged_file,
                       open_staging, remove_empty_parents, remove_recorded)
@@ -46,10 +46,10 @@ class OutputWriter:
         if os.path.lexists(output_dir) and not output_dir.is_dir():
             raise BlogError("the output folder is a file, not a folder; move it away or give another --output",
                             output_dir)
-        self.old = self._load_manifest()
+        self.old, self.old_inputs = read_manifest(output_dir, warn)
         # Which files the last build wrote are no longer as it left them: stat()s of every one of them (272,000
         # at 100,000 posts), in a process of its own while this one reads the content.
-        self._damage = in_background(self._find_damaged)
+        self._damage = in_background(lambda: damaged_files(self.output, self.old))
         self.new: dict[str, list] = {}
         self.stats = WriteStats()
         self.sources: dict[str, str] = {}
@@ -62,31 +62,6 @@ class OutputWriter:
         self._placed: set[str] = set()   # moved into place ahead of the rest (publish_first)
         self._first_build = not self.old
         self.staging = cache_dir / "staging"
-
-    def _load_manifest(self) -> dict[str, list]:
-        self.old_inputs = None
-        try:
-            data = json.loads((self.output / MANIFEST).read_text(encoding="utf-8"))
-            files = data.get("files", {})
-            inputs = data.get("inputs")
-            if not isinstance(files, dict):
-                raise ValueError("no files")
-        except (OSError, ValueError, AttributeError):
-            return {}
-        bad = next((p for p in files if not manifest_path_ok(p)), None)
-        if bad is not None:
-            # Edited, or written by something else: trusting it could remove files anywhere.
-            self.warn(f"warning: {self.output / MANIFEST}: lists {bad!r}, which is not a file inside the output "
-                      "folder; ignored (as on a first build)")
-            return {}
-        self.old_inputs = inputs
-        return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
-
-    def _find_damaged(self) -> set[str]:
-        """The files the last build wrote that are gone, of another size, or left half-replaced by a build that
-        was stopped (recorded with no key)."""
-        output = str(self.output) + "/"   # joined by hand: os.path.join costs more than the stat, 300,000 times
-        return {path for path, (key, size) in self.old.items() if not key or _size(output + path) != size}
 
     def up_to_date(self, inputs: str) -> bool:
         """True when the last build was made from these very inputs and every file it wrote is still there."""
@@ -132,7 +107,7 @@ class OutputWriter:
         todo = []
         for page in pages:
             recorded = self.old.get(page.path)
-            if recorded and recorded[0] == page.key and _size(output + page.path) == recorded[1]:
+            if recorded and recorded[0] == page.key and file_size(output + page.path) == recorded[1]:
                 self.new[page.path] = recorded
                 self.stats.unchanged += 1
             else:
@@ -254,10 +229,7 @@ class OutputWriter:
         return self.stats
 
     def _manifest_bytes(self, files: dict, inputs: str | None, ordered: bool = False) -> bytes:
-        if ordered:
-            files = {path: files[path] for path in self._order}
-        # Compact, so the C encoder writes it: a big blog's manifest has tens of thousands of entries.
-        return json.dumps({"version": 1, "inputs": inputs, "files": files}, separators=(",", ":")).encode()
+        return manifest_bytes({path: files[path] for path in self._order} if ordered else files, inputs)
 
     def _stage_manifest(self, files: dict, inputs: str | None, name: str) -> Path | None:
         data = self._manifest_bytes(files, inputs)
@@ -318,13 +290,6 @@ class OutputWriter:
 
 def _serial(fn, items):
     return [fn(item) for item in items]
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return -1
 
 
 def _compare(path: str, data: bytes) -> tuple[bool, bool]:

@@ -1,0 +1,49 @@
+"""output/.blog-manifest.json: every file the generator wrote there, with the key it was made from and its size,
+and the key of the inputs of the build that wrote it (the no-change check). Read, checked and written here; only
+the writer (writer.py) puts it in place."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .plan import MANIFEST, manifest_path_ok
+
+
+def read_manifest(output: Path, warn) -> tuple[dict[str, list], str | None]:
+    """(path -> [key, size], the last build's inputs key); nothing when there is none or it cannot be trusted."""
+    try:
+        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+        files = data.get("files", {})
+        inputs = data.get("inputs")
+        if not isinstance(files, dict):
+            raise ValueError("no files")
+    except (OSError, ValueError, AttributeError):
+        return {}, None
+    bad = next((p for p in files if not manifest_path_ok(p)), None)
+    if bad is not None:
+        # Edited, or written by something else: trusting it could remove files anywhere.
+        warn(f"warning: {output / MANIFEST}: lists {bad!r}, which is not a file inside the output folder; "
+             "ignored (as on a first build)")
+        return {}, None
+    return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}, inputs
+
+
+def manifest_bytes(files: dict, inputs: str | None) -> bytes:
+    # Compact, so the C encoder writes it: a big blog's manifest has hundreds of thousands of entries.
+    return json.dumps({"version": 1, "inputs": inputs, "files": files}, separators=(",", ":")).encode()
+
+
+def damaged_files(output: Path, files: dict[str, list]) -> set[str]:
+    """The files a build wrote that are gone, of another size, or left half-replaced by a build that was stopped
+    (recorded with no key)."""
+    prefix = str(output) + "/"   # joined by hand: os.path.join costs more than the stat, 300,000 times
+    return {path for path, (key, size) in files.items() if not key or file_size(prefix + path) != size}
+
+
+def file_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
