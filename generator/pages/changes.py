@@ -65,6 +65,8 @@ class Changes:
     # The structure changed (or there is no record): each group's shape is taken, to compare and to record.
     # Otherwise every group has the shape it had, and the record's shapes are carried over.
     measure: bool = True
+    # serve --watch's first pass: only these groups (those that made the pages open in the browser).
+    only: set[str] | None = None
     # The dirty posts by object identity: a group's posts are checked in C (272,000 groups at 100,000 posts).
     dirty_objects: set[int] = field(default_factory=set)
     # ... and with the posts beside them, for the groups that show their neighbours' titles (a post's page).
@@ -72,6 +74,8 @@ class Changes:
 
     def wants(self, token: str, posts, templates, neighbours: bool = False, extra: str = "",
               shape: bytes | None = None) -> bool:
+        if self.only is not None and token not in self.only:
+            return False
         if (self.dirty is None or token not in self.kept or not self.templates.isdisjoint(templates)
                 or self.extras.get(token, "") != extra or (shape is not None and self.shapes.get(token) != shape)):
             return True
@@ -135,8 +139,10 @@ def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[
     beside |= dirty
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
     posts = ctx.site.posts
-    return Changes(dirty, templates, record.groups, record.extras, record.shapes, record.structure != structure,
-                   {id(posts[i]) for i in dirty if i in posts}, {id(posts[i]) for i in beside if i in posts})
+    return Changes(dirty, templates, record.groups, record.extras, record.shapes,
+                   measure=record.structure != structure,
+                   dirty_objects={id(posts[i]) for i in dirty if i in posts},
+                   beside_objects={id(posts[i]) for i in beside if i in posts})
 
 
 def _index(ordered, post_id: str) -> int:

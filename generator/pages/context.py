@@ -85,14 +85,18 @@ class RenderContext:
         self._frames: dict[tuple[str, ...], str] = {}
         # Which groups of pages to key (pages/changes.py); the groups skipped, in order, and the templates named.
         self.changes = EVERYTHING
+        self.reset_groups()
+        self.structure = ""   # pages/changes.structure_key, for the sitemap's group
+
+    # -- groups -------------------------------------------------------------------------------------------
+    def reset_groups(self) -> None:
+        """What a collection of pages records of its groups, for the build's record (changes.record_of)."""
         self.skipped: list[str] = []
         self.kept_groups: dict[str, tuple[str, ...]] = {}
         self.group_templates: set[str] = set()
         self.group_extras: dict[str, str] = {}
         self.group_shapes: dict[str, bytes] = {}
-        self.structure = ""   # pages/changes.structure_key, for the sitemap's group
 
-    # -- groups -------------------------------------------------------------------------------------------
     def wants(self, token: str, posts, templates: tuple[str, ...] = (), neighbours: bool = False,
               extra: str = "", shape: str | Callable[[], str] = "") -> bool:
         """Start a group of pages: those a page kind makes next, showing `posts` (all it shows of any post)

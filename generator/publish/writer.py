@@ -60,6 +60,7 @@ class OutputWriter:
         self._order: list[str] = []
         self._created_output = False
         self._placed: set[str] = set()   # moved into place ahead of the rest (publish_first)
+        self.published_first: set[str] = set()   # the pages publish_first() rendered: done for this build
         self._first_build = not self.old
         self.staging = cache_dir / "staging"
 
@@ -92,13 +93,14 @@ class OutputWriter:
                 self.new[page] = self.old[page]
                 self.stats.unchanged += 1
                 continue
-            pages.append(page)
             if page.path in seen:
                 # Name a content file first where one of the two is a file: that is what the blogger renames.
                 files = [s for s in (page.source, seen[page.path]) if s.startswith("content/")]
                 raise BlogError(f"two things map to one URL /{page.path}: {seen[page.path]} and {page.source}; "
                                 "rename one of them", files[0] if files else None)
             seen[page.path] = page.source
+            if page.path not in self.published_first:   # else rendered ahead of the rest: self.new has it
+                pages.append(page)
         check_files_and_folders(seen)
         self.stats.keyed = [page.path for page in pages]
         self.sources = seen
@@ -141,6 +143,7 @@ class OutputWriter:
         repaired by the next; return their paths. `stage()` and `publish()` then do the rest as usual."""
         self.stage(todo)
         paths = {page.path for page in todo}
+        self.published_first.update(paths)
         moved = [path for path in self.stats.staged if path in paths]
         if not moved:
             return []
