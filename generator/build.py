@@ -42,6 +42,9 @@ from .render.theme import fingerprint, make_environment, template_dirs, template
 from .publish.lock import build_lock
 from .publish.writer import OutputWriter, WriteStats
 
+# The digest of the manifest this build left in output/: the next build need not check its paths again.
+MANIFEST_BLOB = "manifest-digest"
+
 # From this many posts, computing every post's related posts goes to a process of its own.
 BACKGROUND_RELATED = 1000
 
@@ -101,7 +104,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
         try:
             with timer.stage("read"):
                 # First: it checks the files of the last build in the background while the content is read.
-                writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt)
+                written = cache.get_blob(MANIFEST_BLOB)
+                writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt,
+                                      written if isinstance(written, bytes) else None)
                 content = load_content(site_dir, config.tz, cache, warn)
                 standalone = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
                 nav = nav_entries(standalone)
@@ -179,6 +184,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     writer.discard()
                     raise
                 cache.put_blob(changes.BLOB, changes.record_of(ctx, frame, structure, facts, items, record).blob())
+                if writer.manifest_digest != written:
+                    cache.put_blob(MANIFEST_BLOB, writer.manifest_digest)
         finally:
             cache.close()
     return BuildResult(len(site.ordered), stats, timer.times, time.perf_counter() - started, parts)

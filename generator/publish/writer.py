@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import BlogError
 from ..parallel import in_background
 from ..pages import Page
-from .manifest import damaged_files, file_size, manifest_bytes, read_manifest
+from .manifest import damaged_files, file_size, manifest_bytes, manifest_digest, read_manifest
 from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, plan_moves,
                    unknown_files)
 from .staging import (cannot_stage, flat_path, is_real_folder, move_folder, move_staged_file,
@@ -38,7 +38,8 @@ class WriteStats:
 
 
 class OutputWriter:
-    def __init__(self, output_dir: Path, cache_dir: Path, warn, adopt: bool = False):
+    def __init__(self, output_dir: Path, cache_dir: Path, warn, adopt: bool = False,
+                 manifest_written: bytes | None = None):
         self.output = output_dir
         self.cache_dir = cache_dir
         self.warn = warn
@@ -46,7 +47,9 @@ class OutputWriter:
         if os.path.lexists(output_dir) and not output_dir.is_dir():
             raise BlogError("the output folder is a file, not a folder; move it away or give another --output",
                             output_dir)
-        self.old, self.old_inputs = read_manifest(output_dir, warn)
+        # manifest_written: the digest of the manifest the last build wrote; self.manifest_digest: of the one in
+        # output/ now, then of the one this build leaves there (for the next build's cache).
+        self.old, self.old_inputs, self.manifest_digest = read_manifest(output_dir, warn, manifest_written)
         # Which files the last build wrote are no longer as it left them: stat()s of every one of them (272,000
         # at 100,000 posts), in a process of its own while this one reads the content.
         self._damage = in_background(lambda: damaged_files(self.output, self.old))
@@ -236,6 +239,8 @@ class OutputWriter:
 
     def _stage_manifest(self, files: dict, inputs: str | None, name: str) -> Path | None:
         data = self._manifest_bytes(files, inputs)
+        if name == "final":
+            self.manifest_digest = manifest_digest(data)
         if _same_bytes(self.output / MANIFEST, data):
             return None
         path = self.staging / f"{TEMP_PREFIX}manifest-{name}"
