@@ -12,11 +12,12 @@ from typing import Any, Callable
 from . import __version__
 from .publish.cache import CACHE_DIR, BuildCache, cache_folder
 from .config import load_config
-from .content.loader import load_content, read_body
-from .render.markdown_render import MARKDOWN_FINGERPRINT, comment_html, html_key, post_html, post_id_prefix, render_all
+from .content.loader import load_content
+from .render.body_cache import render_bodies
+from .render.markdown_render import MARKDOWN_FINGERPRINT
 from .publish.keys import make_key
-from .content.model import Post, Site, build_site, is_published, tag_fold_warnings
-from .parallel import fork_map, in_background
+from .content.model import build_site, is_published, tag_fold_warnings
+from .parallel import fork_map
 from .pages import Page, changes
 from .pages.attachments import attachment_pages
 from .pages.bodies import PostBodies, load_refs
@@ -35,8 +36,7 @@ from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
 from .pages.site_files import (SITEMAP_GROUP, StaticFolder, copied_files, favicon, newest_comment, not_found_page,
                                 sitemap_page, sitemap_urls)
-from .content.related import Item, RelatedIndex
-from .content.slugs import tag_slug
+from .content.related_answers import start_related
 from .render.images import IMAGES_FINGERPRINT
 from .render.theme import fingerprint, make_environment, template_dirs, template_fingerprints, theme_dir
 from .publish.lock import build_lock
@@ -44,9 +44,6 @@ from .publish.writer import OutputWriter, WriteStats
 
 # The digest of the manifest this build left in output/: the next build need not check its paths again.
 MANIFEST_BLOB = "manifest-digest"
-
-# From this many posts, computing every post's related posts goes to a process of its own.
-BACKGROUND_RELATED = 1000
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, index_pages,
@@ -129,9 +126,10 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                                   files=content.files)
                 for line in tag_fold_warnings(site):
                     warn(line)
-            finish_related = _start_related(site, cache)   # beside Markdown, when all must be computed
+            finish_related = start_related(site, cache)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
-                body_html = _render_bodies(site_dir, site, content, cache, warn, options.progress)
+                body_html = render_bodies(site_dir, site, content, cache, warn,
+                                          lambda label, total: _progress(options.progress, label, total))
                 content.bodies.clear()   # sources are not needed past here: 400 MB at 100,000 posts
                 bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
                 for line in bodies.missing_files({s.prefix + rel for s in statics for rel, _, _ in s.files}):
@@ -257,100 +255,6 @@ def _progress(factory, label: str, total: int):
         yield bar.update
     finally:
         bar.close()
-
-
-def _render_bodies(site_dir: Path, site: Site, content, cache: BuildCache, warn, progress=None):
-    """Render the Markdown of every shown post and comment that the cache lacks; return a lookup by record.
-    Comments are rendered within a budget (comments.max_bytes): one that will not render is shown as text."""
-    budget = site.config.comments.max_bytes
-    wanted: dict[str, tuple] = {}   # key -> (record, comments' budget or None, id prefix)
-    for post in site.ordered:
-        prefix = post_id_prefix(post.id)
-        wanted[html_key(post.body_hash, prefix)] = (post, None, prefix)
-    for comments in site.comments.values():
-        for comment in comments:
-            wanted[html_key(comment.body_hash, budget=budget)] = (comment, budget, "")
-    have = cache.html_keys()
-    jobs = []
-    for key, (record, limit, prefix) in wanted.items():
-        if key not in have:
-            body = content.bodies.get(record.body_hash)
-            if body is None:
-                body = read_body(site_dir, record)
-            jobs.append((key, body, record.body_format, record.source, limit, prefix))
-    with _progress(progress, "markdown", len(jobs)) as step:
-        fresh, plain = render_all(jobs, step)
-    for source, why in plain:
-        warn(f"warning: {source}: shown as plain text: {why}")
-    if fresh:
-        cache.put_html(fresh)
-    if len(have) > 2 * len(wanted) + 100:
-        cache.prune_html(set(wanted))
-    memo: dict[str, str] = dict(fresh)
-
-    def body_html(record) -> str:
-        """A post's or a comment's HTML (a post's ids carry its own prefix)."""
-        if record.__class__ is Post:
-            key = html_key(record.body_hash, post_id_prefix(record.id))
-        else:
-            key = html_key(record.body_hash, budget=budget)
-        html = memo.get(key)
-        if html is None:
-            html = cache.get_html([key]).get(key)
-            if html is None:   # lost from a damaged cache after html_keys() was read: render it again
-                record, limit, prefix = wanted[key]   # its source was dropped after rendering: read it again
-                body = read_body(site_dir, record)
-                html = post_html(body, record.body_format, record.source, prefix) if limit is None \
-                    else comment_html(body, record.body_format, limit)[0]
-            memo[key] = html
-        return html
-
-    return body_html
-
-
-def _start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str, tuple[str, ...]], float]]:
-    """Related posts: the cached answers; or, after an edit, those updated now; or, on a first build or with new
-    settings, all of them computed in a forked process while Markdown renders (a core would idle otherwise).
-    Returns a call that gives (answers, seconds spent computing them)."""
-    started = time.perf_counter()
-    settings = site.config.related
-    items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
-    ignore = {tag_slug(t) for t in settings.ignore_tags}
-    frame = make_key("related 2", str(settings.count), sorted(ignore))
-    # Plain strings, not repr() of 10,000 items: this key is taken on every build that gets this far.
-    key = make_key(frame, [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
-    # Two blobs: the answers (every build needs them) and what they were computed from (only an edit does).
-    cached = cache.get_blob("related")
-    if _related_blob(cached) and cached[0] == key:
-        answers = cached[2]
-        return lambda: (answers, time.perf_counter() - started)
-    shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
-
-    def finish(answers: dict, seconds: float):
-        cache.put_blob("related", (key, frame, answers))
-        cache.put_blob("related-items", (key, shown))
-        return answers, seconds
-
-    old = cache.get_blob("related-items") if _related_blob(cached) and cached[1] == frame else None
-    if isinstance(old, tuple) and len(old) == 2 and old[0] == cached[0] and isinstance(old[1], dict):
-        # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
-        old_shown = old[1]
-        changed = {i: old_shown[i][0] if i in old_shown else ()
-                   for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
-        answers = RelatedIndex(items, ignore).update(cached[2], changed, settings.count)
-        return lambda: finish(answers, time.perf_counter() - started)
-
-    def compute_all():
-        begun = time.perf_counter()
-        return RelatedIndex(items, ignore).all(settings.count), time.perf_counter() - begun
-
-    job = in_background(compute_all) if len(items) >= BACKGROUND_RELATED else compute_all
-    return lambda: finish(*job())
-
-
-def _related_blob(cached) -> bool:
-    """(key, frame key, {id: related ids}), as this version writes it."""
-    return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
 
 
 def _static_folders(site_dir: Path, config) -> list[StaticFolder]:

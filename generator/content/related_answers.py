@@ -1,0 +1,62 @@
+"""Each post's related posts for one build: the cached answers; after an edit, only those the edit can change
+asked again; on a first build (or new settings), all of them, in a forked process while Markdown renders."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..parallel import in_background
+from ..publish.cache import BuildCache
+from ..publish.keys import make_key
+from .model import Site
+from .related import Item, RelatedIndex
+from .slugs import tag_slug
+
+# From this many posts, computing every post's related posts goes to a process of its own.
+BACKGROUND_RELATED = 1000
+
+
+def start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str, tuple[str, ...]], float]]:
+    """Related posts: the cached answers; or, after an edit, those updated now; or, on a first build or with new
+    settings, all of them computed in a forked process while Markdown renders (a core would idle otherwise).
+    Returns a call that gives (answers, seconds spent computing them)."""
+    started = time.perf_counter()
+    settings = site.config.related
+    items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
+    ignore = {tag_slug(t) for t in settings.ignore_tags}
+    frame = make_key("related 2", str(settings.count), sorted(ignore))
+    # Plain strings, not repr() of 10,000 items: this key is taken on every build that gets this far.
+    key = make_key(frame, [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
+    # Two blobs: the answers (every build needs them) and what they were computed from (only an edit does).
+    cached = cache.get_blob("related")
+    if _answers_blob(cached) and cached[0] == key:
+        answers = cached[2]
+        return lambda: (answers, time.perf_counter() - started)
+    shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
+
+    def finish(answers: dict, seconds: float):
+        cache.put_blob("related", (key, frame, answers))
+        cache.put_blob("related-items", (key, shown))
+        return answers, seconds
+
+    old = cache.get_blob("related-items") if _answers_blob(cached) and cached[1] == frame else None
+    if isinstance(old, tuple) and len(old) == 2 and old[0] == cached[0] and isinstance(old[1], dict):
+        # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
+        old_shown = old[1]
+        changed = {i: old_shown[i][0] if i in old_shown else ()
+                   for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
+        answers = RelatedIndex(items, ignore).update(cached[2], changed, settings.count)
+        return lambda: finish(answers, time.perf_counter() - started)
+
+    def compute_all():
+        begun = time.perf_counter()
+        return RelatedIndex(items, ignore).all(settings.count), time.perf_counter() - begun
+
+    job = in_background(compute_all) if len(items) >= BACKGROUND_RELATED else compute_all
+    return lambda: finish(*job())
+
+
+def _answers_blob(cached) -> bool:
+    """(key, frame key, {id: related ids}), as this version writes it."""
+    return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
