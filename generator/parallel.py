@@ -50,6 +50,11 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+# From this many items, a job runs in ROUNDS pools one after another (see fork_map).
+ROUND_ITEMS = 50_000
+ROUNDS = 4
+
+
 def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 16,
              progress: Callable[[int], None] | None = None) -> list[R]:
     """[fn(x) for x in items], in order, spread over all cores when there are enough items.
@@ -70,13 +75,20 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 
     # Out of the collector's reach while workers run: a collection in a worker would otherwise write to (and so
     # copy) every page of the model it inherited, which at 100,000 posts is most of a GB per worker.
     gc.freeze()
+    # On a big job, a fresh pool for each quarter of it: a worker touching the objects it inherited (reference
+    # counts) copies the pages they sit on, so workers that rendered 272,000 pages would each end up holding a
+    # private copy of much of the model. Pools one after another, forked from this thread: a pool that replaced
+    # its workers itself would fork them from its own threads, which can deadlock.
+    rounds = ROUNDS if len(items) >= ROUND_ITEMS else 1
+    per_round = -(-len(bounds) // rounds)
     try:
         parts = []
-        with get_context("fork").Pool(count, initializer=die_with_parent) as pool:
-            for part in pool.imap(_run, bounds, chunksize=1):
-                parts.append(part)
-                if progress:
-                    progress(len(part))
+        for start in range(0, len(bounds), per_round):
+            with get_context("fork").Pool(count, initializer=die_with_parent) as pool:
+                for part in pool.imap(_run, bounds[start:start + per_round], chunksize=1):
+                    parts.append(part)
+                    if progress:
+                        progress(len(part))
     finally:
         gc.unfreeze()
         _job, _items = None, ()
