@@ -210,7 +210,7 @@ def _open_pages(ctx: RenderContext, writer: OutputWriter, record, options: Build
     finally:
         ctx.changes = every
         ctx.reset_groups()
-    return [p for p in pages if writer.old.get(p.path, ("",))[0] != p.key or writer.damaged([p.path])]
+    return [p for p in pages if not writer.is_current(p)]
 
 
 def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder]) -> list[Page | str]:

@@ -62,7 +62,6 @@ class OutputWriter:
         self._flat: dict[str, str] = {}   # path -> where it is staged, when by flat_path
         self._order: list[str] = []
         self._created_output = False
-        self._placed: set[str] = set()   # moved into place ahead of the rest (publish_first)
         self.published_first: set[str] = set()   # the pages publish_first() rendered: done for this build
         self._first_build = not self.old
         self.staging = cache_dir / "staging"
@@ -108,16 +107,19 @@ class OutputWriter:
         self.stats.keyed = [page.path for page in pages]
         self.sources = seen
         self._order = list(seen)   # the manifest lists files in page order: deterministic, and no sort
-        output = str(self.output) + "/"
         todo = []
         for page in pages:
-            recorded = self.old.get(page.path)
-            if recorded and recorded[0] == page.key and file_size(output + page.path) == recorded[1]:
-                self.new[page.path] = recorded
+            if self.is_current(page):
+                self.new[page.path] = self.old[page.path]
                 self.stats.unchanged += 1
             else:
                 todo.append(page)
         return todo
+
+    def is_current(self, page: Page) -> bool:
+        """The page's file is the one the last build made from this very key, still there at its size."""
+        recorded = self.old.get(page.path)
+        return bool(recorded) and recorded[0] == page.key and file_size(f"{self.output}/{page.path}") == recorded[1]
 
     def stage(self, todo: list[Page], render_many=None) -> None:
         """Render `todo` into the staging folder; `render_many(fn, pages)` may spread the work over processes."""
@@ -158,7 +160,6 @@ class OutputWriter:
             os.replace(interim, self.output / MANIFEST)
         self.old = files   # they are blog's files now: publish() may replace them
         self._move_staged(moved)
-        self._placed.update(moved)
         return moved
 
     def _stage_one(self, page: Page) -> tuple[int, bool, bool, str | None]:
@@ -209,7 +210,8 @@ class OutputWriter:
         # From here on, only renames and removals: nothing can run out of space or permission.
         if interim:
             os.replace(interim, self.output / MANIFEST)
-        self._move_staged([path for path in self.stats.staged if path not in self._placed])
+        # Those publish_first() staged are in place already.
+        self._move_staged([path for path in self.stats.staged if path not in self.published_first])
         real_output = os.path.realpath(self.output)
         for path in removed:
             target = self.output / path
