@@ -132,9 +132,9 @@ def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[
         dirty.update(post_id for post_id, related in ctx.site.related.items()
                      if not changed_ids.isdisjoint(related))
         ordered = ctx.site.ordered
-        position = {p.id: i for i, p in enumerate(ordered)} if len(changed) > 8 else None
+        position = {p.id: i for i, p in enumerate(ordered)}
         for post_id in changed:   # the pages of the posts before and after it show its title
-            i = position[post_id] if position is not None else _index(ordered, post_id)
+            i = position[post_id]
             beside.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
     beside |= dirty
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
@@ -143,10 +143,6 @@ def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[
                    measure=record.structure != structure,
                    dirty_objects={id(posts[i]) for i in dirty if i in posts},
                    beside_objects={id(posts[i]) for i in beside if i in posts})
-
-
-def _index(ordered, post_id: str) -> int:
-    return next(i for i, p in enumerate(ordered) if p.id == post_id)
 
 
 def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, old: Record | None) -> Record:
