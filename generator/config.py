@@ -152,27 +152,34 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
     return config
 
 
+def _section(value, name: str, keys, shape: str, path, check) -> dict | None:
+    """A mapping section of config.yaml (`related:`, `images:`): None when it is absent; else the mapping, each
+    key known (an unknown one named, with the known ones) and each value passed to check(key, value)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BlogError(f"'{name}' must be a mapping{shape}", path)
+    for key, item in value.items():
+        if key not in keys:
+            known = "the key is" if len(keys) == 1 else "the keys are"
+            raise BlogError(f"unknown config key '{name}.{key}'; {known}: {', '.join(keys)}", path)
+        check(key, item)
+    return value
+
+
 def _related(value, path) -> RelatedSettings:
+    value = _section(value, "related", tuple(_RELATED_KEYS), " with 'count' and 'ignore_tags'", path,
+                     lambda key, item: _check(item, _RELATED_KEYS[key], f"related.{key}", path))
     if value is None:
         return RelatedSettings()
-    if not isinstance(value, dict):
-        raise BlogError("'related' must be a mapping with 'count' and 'ignore_tags'", path)
-    for key, item in value.items():
-        if key not in _RELATED_KEYS:
-            raise BlogError(f"unknown config key 'related.{key}'; the keys are: count, ignore_tags", path)
-        _check(item, _RELATED_KEYS[key], f"related.{key}", path)
     ignore = tuple(str(t) for t in value.get("ignore_tags", ()))
     return RelatedSettings(count=value.get("count", 6), ignore_tags=ignore)
 
 
 def _images(value, path) -> ImageSettings:
+    # max_width null: pictures are published as they are, the default
+    value = _section(value, "images", ("max_width",), ", such as {max_width: 1600}", path,
+                     lambda key, item: item is None or _check(item, int, "images.max_width", path))
     if value is None:
         return ImageSettings()
-    if not isinstance(value, dict):
-        raise BlogError("'images' must be a mapping, such as {max_width: 1600}", path)
-    for key, item in value.items():
-        if key != "max_width":
-            raise BlogError(f"unknown config key 'images.{key}'; the key is: max_width", path)
-        if item is not None:   # null: pictures are published as they are, the default
-            _check(item, int, "images.max_width", path)
     return ImageSettings(max_width=value.get("max_width"))
