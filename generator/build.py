@@ -47,8 +47,7 @@ MANIFEST_BLOB = "manifest-digest"
 
 # Every output kind, in the order its pages are written.
 PAGE_KINDS = (post_pages, front_pages, category_pages, tag_pages, tag_index_page, date_pages, index_pages,
-              post_feeds, json_feed_page, comment_pages, standalone_pages, not_found_page,
-              legacy_pages)   # legacy_pages: old URL shapes, where no other page is
+              post_feeds, json_feed_page, comment_pages, standalone_pages, not_found_page)
 
 
 @dataclass
@@ -232,6 +231,8 @@ def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder
                 keep_skipped()
             pages.append(page)
         keep_skipped()
+    # Old URL shapes, where no page of those kinds (made now or kept) is.
+    pages.extend(legacy_pages(ctx, [p if p.__class__ is str else p.path for p in pages]))
     # The sitemap shows the whole structure, and the date of the newest comment.
     if ctx.wants(SITEMAP_GROUP, (), extra=ctx.structure + newest_comment(ctx.site)):
         pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))

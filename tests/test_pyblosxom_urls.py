@@ -327,3 +327,29 @@ def test_off_by_default_and_removed_when_turned_off(tmp_path):
     assert run_blog(site, "build").returncode == 0
     assert not (out / "a/b").exists() and not (out / "tag").exists() and not (out / "redirects.htaccess").exists()
     assert (out / "a/b.html").is_file()
+
+
+def test_a_rebuild_after_an_edit_keeps_the_old_url_pages_a_full_build_makes(tmp_path):
+    """Old-URL pages take the paths no other page has, including the pages a rebuild keeps unkeyed
+    (pages/changes.py): an edit and then a removed post rebuild to exactly what a full build makes."""
+    old = build_old_blog(tmp_path)
+    new = tmp_path / "new"
+    assert run_blog(tmp_path, "import", "pyblosxom", str(old.datadir), str(new)).returncode == 0
+    assert run_blog(new, "build").returncode == 0
+    entries = sorted(p for p in (new / "content").rglob("*.md") if not p.parent.name.endswith(".comments"))
+    entries[0].write_text(entries[0].read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    edited = run_blog(new, "build")
+    assert edited.returncode == 0, edited.stderr
+    entries[-1].unlink()
+    removed = run_blog(new, "build")
+    assert removed.returncode == 0, removed.stderr
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    shutil.copytree(new / "content", clean / "content")
+    shutil.copy(new / "config.yaml", clean / "config.yaml")
+    assert run_blog(clean, "build").returncode == 0
+    got = {p.relative_to(new / "output"): p.read_bytes() for p in (new / "output").rglob("*") if p.is_file()}
+    want = {p.relative_to(clean / "output"): p.read_bytes() for p in (clean / "output").rglob("*") if p.is_file()}
+    manifest = Path(".blog-manifest.json")
+    got.pop(manifest), want.pop(manifest)
+    assert got == want

@@ -35,10 +35,11 @@ class Redirect:
     path: str      # the output file that answers `old` ('' when only the server maps answer it)
 
 
-def legacy_pages(ctx: RenderContext):
+def legacy_pages(ctx: RenderContext, real_paths: list[str]):
+    """`real_paths`: the output paths of every other page kind, made by this build or kept from the last."""
     if not ctx.config.pyblosxom_urls:
         return
-    paths = _Paths(_real_page_paths(ctx))
+    paths = _Paths(real_paths)
     tags = _tag_spellings(ctx)
     moved = []
     for redirect in _redirects(ctx, tags):
@@ -173,12 +174,6 @@ def _map_page(ctx: RenderContext, path: str, text: str) -> Page:
 
 
 # -- real pages win -----------------------------------------------------------------------------------------
-def _real_page_paths(ctx: RenderContext) -> list[str]:
-    """The paths of every other page kind (their keys only are computed; nothing renders)."""
-    from ..build import PAGE_KINDS     # the orchestrator's list, so a new kind is seen here too
-    return [page.path for kind in PAGE_KINDS if kind is not legacy_pages for page in kind(ctx)]
-
-
 class _Paths:
     """Output paths in use, and the folders they need: a path cannot be both a file and a folder."""
 
