@@ -12,11 +12,12 @@ from typing import Any, Callable
 from . import __version__
 from .publish.cache import CACHE_DIR, BuildCache, cache_folder
 from .config import load_config
-from .content.loader import load_content
+from .content import inputs as inputs_of
+from .content.loader import list_content, load_content
 from .render.body_cache import render_bodies
 from .render.markdown_render import MARKDOWN_FINGERPRINT
 from .publish.keys import make_key
-from .content.model import build_site, is_published, tag_fold_warnings
+from .content.model import build_site, tag_fold_warnings
 from .parallel import fork_map
 from .pages import Page, changes
 from .pages.attachments import attachment_pages
@@ -103,12 +104,10 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 written = cache.get_blob(MANIFEST_BLOB)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt,
                                       written if isinstance(written, bytes) else None)
-                content = load_content(site_dir, config.tz, cache, warn)
+                listing = list_content(site_dir, warn)
                 standalone = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
                 nav = nav_entries(standalone)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)
-                _warn_orphan_comments(content, warn)
-                _warn_clock_back(content, cache, now, options, warn)
                 dirs = template_dirs(site_dir, config)
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, IMAGES_FINGERPRINT, config.fingerprint())
@@ -116,10 +115,29 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 global_key = make_key(data_key, fingerprint(dirs), repr(nav))
                 forms = CommentForms.for_site(site_dir, config.comments, now)
                 statics = _static_folders(site_dir, config)
-                shown, inputs = _inputs(global_key, content, standalone, now, options, statics, forms)
-                if writer.up_to_date(inputs):
+                settings = inputs_of.settings_key(global_key, config.tz.key, options.future, options.drafts,
+                                                  standalone, statics, forms)
+                last = inputs_of.remembered(cache, listing, settings, now)
+                if last and writer.up_to_date(last.key):
+                    # No file changed since a build that left output/ as it is: not even the records are read.
+                    for line in last.warnings:
+                        warn(line)
+                    return BuildResult(last.shown, writer.stats, timer.times, time.perf_counter() - started)
+                said: list[str] = []   # said again by the builds that find nothing changed
+
+                def say(line: str) -> None:
+                    said.append(line)
+                    warn(line)
+
+                content = load_content(site_dir, config.tz, cache, say, listing)
+                _warn_orphan_comments(content, say)
+                _warn_clock_back(content, cache, now, options, warn)
+                inputs = inputs_of.content_inputs(settings, content, now, options.future, options.drafts, forms)
+                inputs.warnings = said
+                inputs_of.remember(cache, listing, settings, now, inputs)
+                if writer.up_to_date(inputs.key):
                     # Nothing a page could show has changed since the last build, and every file is in place.
-                    return BuildResult(shown, writer.stats, timer.times, time.perf_counter() - started)
+                    return BuildResult(inputs.shown, writer.stats, timer.times, time.perf_counter() - started)
                 site = build_site(config, content.posts, content.comments, now=now,
                                   future=options.future, drafts=options.drafts, pages=standalone,
                                   files=content.files)
@@ -176,7 +194,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     raise
             with timer.stage("write"):
                 try:
-                    stats = writer.publish(inputs)
+                    stats = writer.publish(inputs.key)
                 except BaseException:
                     writer.discard()
                     raise
@@ -262,23 +280,6 @@ def _static_folders(site_dir: Path, config) -> list[StaticFolder]:
     """The theme's static/ and content/static/, walked once a build."""
     return [StaticFolder.walk(theme_dir(site_dir, config.theme) / "static", "static/", "the theme's static"),
             StaticFolder.walk(site_dir / "content" / "static", "", "content/static")]
-
-
-def _inputs(global_key: str, content, standalone, now: datetime, options: BuildOptions,
-            statics: list[StaticFolder], forms: CommentForms | None = None):
-    """(posts shown, a key of everything any page could show at `now`): when it equals the last build's,
-    the build has nothing to do. Cheap: no rendering, no model beyond the records."""
-    shown = [p for p in content.posts if is_published(p, now, options.future, options.drafts)]
-    ids = {p.id for p in shown}
-    parts = [p.id + "\0" + p.source_hash for p in shown]
-    parts += [c.id + "\0" + c.source_hash for c in content.comments
-              if c.post_id in ids and (options.future or c.date <= now)]
-    parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
-    parts += [f.id + "\0" + f.source_hash for f in content.files]   # pictures and files beside posts
-    parts += [f"{s.folder}\0{rel}\0{key}" for s in statics for rel, _, key in s.files]
-    if forms is not None:
-        parts += forms.inputs(shown)
-    return len(shown), make_key(global_key, parts)
 
 
 def _warn_clock_back(content, cache: BuildCache, now: datetime, options: BuildOptions, warn) -> None:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,23 @@ def test_an_unreadable_file_or_folder_is_one_line_and_publishes_nothing(user_sit
     finally:
         target.chmod(0o755 if what == "folder" else 0o644)
 
+
+
+def test_a_file_made_unreadable_fails_even_a_build_with_nothing_else_changed(user_site):
+    """The build that finds no file changed reads no records; a file's mode is part of what it compares."""
+    site = user_site
+    stamp = time.time() - 3600   # older than the moments whose stats the build does not trust
+    for path in (site / "content").rglob("*"):
+        os.utime(path, (stamp, stamp))
+    assert run_as_user(site, "build", "--quiet").returncode == 0
+    before = snapshot(site / "output")
+    target = site / "content/diary/hello.md"
+    target.chmod(0o200)
+    try:
+        one_line_error(run_as_user(site, "build"), "content/diary/hello.md")
+        assert snapshot(site / "output") == before
+    finally:
+        target.chmod(0o644)
 
 # -- text fields, dates, sizes -------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ unchanged (same path, mtime and size), so a rebuild reads only what was edited."
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -109,16 +110,39 @@ _EUID = os.geteuid()
 _GROUPS = {os.getegid(), *os.getgroups()}
 
 
-def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn) -> Content:
+@dataclass
+class Listing:
+    """Every file of content/ that may be a post, a comment or a file beside a post, with its stat; `key` is a
+    digest of their names and stats, equal between two walks only when no file was added, removed, edited or
+    made unreadable (`racy`: a file changed too recently for its stat to be trusted, so the key is not)."""
+    files: list[tuple[str, os.stat_result]]
+    key: str
+    racy: bool
+
+
+def list_content(site_dir: Path, warn) -> Listing:
     content_dir = site_dir / "content"
     if not content_dir.is_dir():
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
+    static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
+    # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py)
+    files = [(rel, st) for rel, st in walk_files(str(content_dir), str(site_dir), warn)
+             if not rel.startswith(static_prefix) and not rel.startswith(pages_prefix)]
+    racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
+    racy = any(st.st_mtime_ns >= racy_before for _, st in files)
+    # Mode and owner too: a file made unreadable must fail the build, not be published from the cache.
+    stats = "".join(f"{rel}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_mode}\0{st.st_uid}\0{st.st_gid}\n"
+                    for rel, st in files)
+    return Listing(files, hashlib.blake2b(stats.encode(), digest_size=16).hexdigest(), racy)
+
+
+def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn, listing: Listing | None = None) -> Content:
+    """The records of every file of `listing` (walked now when not given)."""
+    content_dir = site_dir / "content"
+    listing = listing or list_content(site_dir, warn)
     old = cache.load_records()
     found = []   # (rel, stat, kind, the record if the cache has it)
-    static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
-    for rel, st in walk_files(str(content_dir), str(site_dir), warn):
-        if rel.startswith(static_prefix) or rel.startswith(pages_prefix):
-            continue   # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py)
+    for rel, st in listing.files:
         if not readable(st):
             # Even with a cached record: a file the build cannot read must not be published from the cache.
             raise BlogError("cannot read this file (permission denied); fix its permissions", f"content/{rel}")
