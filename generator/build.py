@@ -18,7 +18,7 @@ from .render.body_cache import render_bodies
 from .render.markdown_render import MARKDOWN_FINGERPRINT
 from .publish.keys import make_key
 from .content.model import build_site, tag_fold_warnings
-from .parallel import fork_map
+from .parallel import fork_map, held_collector
 from .pages import Page, changes
 from .pages.attachments import attachment_pages
 from .pages.bodies import PostBodies, load_refs
@@ -95,7 +95,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
     site_dir = options.site_dir.resolve()
     output_dir = (options.output_dir or site_dir / "output").resolve()
     timer = _Timer()
-    with build_lock(site_dir, options.lock_timeout):
+    with build_lock(site_dir, options.lock_timeout), held_collector() as collector:
         config = load_config(site_dir)
         cache = BuildCache(site_dir, warn)
         try:
@@ -152,6 +152,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 for line in bodies.missing_files({s.prefix + rel for s in statics for rel, _, _ in s.files}):
                     warn(line)
             site.related, timer.times["related"] = finish_related()
+            collector.release()   # the model is built
             with timer.stage("render"):
                 env = make_environment(dirs, config, cache_folder(site_dir / CACHE_DIR / "templates", warn), nav)
                 # Pages made from templates are keyed by the templates they use (render/theme.py), not all.
@@ -159,7 +160,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                                     template_key=template_fingerprints(env, dirs),
                                     shared_key=make_key(data_key, repr(nav)))
                 # Only the groups of pages that show what changed since the last build (pages/changes.py).
-                record = changes.Record.from_blob(cache.get_blob(changes.BLOB))
+                record = changes.Record.load(cache)
                 frame, structure = changes.frame_key(ctx), changes.structure_key(site)
                 ctx.structure = structure
                 facts = changes.post_facts(ctx)
@@ -198,7 +199,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 except BaseException:
                     writer.discard()
                     raise
-                cache.put_blob(changes.BLOB, changes.record_of(ctx, frame, structure, facts, items, record).blob())
+                changes.record_of(ctx, frame, structure, facts, items, record).save(cache, record)
                 if writer.manifest_digest != written:
                     cache.put_blob(MANIFEST_BLOB, writer.manifest_digest)
         finally:

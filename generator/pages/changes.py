@@ -26,7 +26,8 @@ from hashlib import blake2b
 from ..publish.keys import make_key
 
 BLOB = "changes"
-VERSION = 4   # the tokens and what they group
+GROUPS_BLOB = "changes-groups"   # the groups' part, rewritten only when it changed: most edits leave it
+VERSION = 5   # the tokens and what they group; the record in two blobs
 
 
 @dataclass
@@ -39,18 +40,26 @@ class Record:
     groups: dict[str, tuple[str, ...]]      # group token -> the output paths its pages made
     extras: dict[str, str]                  # group token -> what else it shows (given to wants())
     shapes: dict[str, bytes]                # group token -> which posts it shows, and where (shape_key)
-
-    def blob(self) -> tuple:
-        return (VERSION, self.frame, self.structure, self.templates, self.facts, self.groups, self.extras,
-                self.shapes)
+    serial: int = 0                         # of the groups' blob this record goes with
 
     @classmethod
-    def from_blob(cls, blob) -> Record | None:
-        """The record a build stored, or None when there is none (or one this version cannot read)."""
-        if not (isinstance(blob, tuple) and len(blob) == 8 and blob[0] == VERSION
-                and all(isinstance(part, dict) for part in blob[3:])):
+    def load(cls, cache) -> Record | None:
+        """The record the last build stored, or None when there is none (or one this version cannot read)."""
+        head, groups = cache.get_blob(BLOB), cache.get_blob(GROUPS_BLOB)
+        if not (isinstance(head, tuple) and len(head) == 6 and head[0] == VERSION and isinstance(head[4], dict)
+                and isinstance(groups, tuple) and len(groups) == 4 and groups[0] == head[5]
+                and all(isinstance(part, dict) for part in groups[1:])):
             return None
-        return cls(*blob[1:])
+        return cls(head[1], head[2], head[3], head[4], *groups[1:], serial=head[5])
+
+    def save(self, cache, old: Record | None) -> None:
+        """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged."""
+        same = old is not None and self.shapes is old.shapes and self.groups == old.groups and \
+            self.extras == old.extras
+        self.serial = old.serial if same else (old.serial + 1 if old else 1)
+        if not same:
+            cache.put_blob(GROUPS_BLOB, (self.serial, self.groups, self.extras, self.shapes))
+        cache.put_blob(BLOB, (VERSION, self.frame, self.structure, self.templates, self.facts, self.serial))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from markupsafe import Markup
 
 from ..errors import BlogError
+from ..publish.cache import decompress_part
 from ..publish.keys import make_key
 from ..content.model import Comment, Post, Site
 from ..render.sanitize import plain_text, safe_url
@@ -215,6 +216,8 @@ class RenderContext:
         html = self._blocks.get(post.id)
         if html is None:
             html = self._blocks[post.id] = Markup(self.render_block(post))
+        elif html.__class__ is bytes:   # from the cache, compressed (pages/parts.py)
+            return Markup(decompress_part(html))
         return html
 
     def render_block(self, post: Post) -> str:
@@ -231,6 +234,8 @@ class RenderContext:
         html = self._items.get(post.id)
         if html is None:
             html = self._items[post.id] = Markup(self.render_archive_item(post))
+        elif html.__class__ is bytes:
+            return Markup(decompress_part(html))
         return html
 
     def render_archive_item(self, post: Post) -> str:
@@ -241,8 +246,9 @@ class RenderContext:
         already, so it arrives as Markup and is not copied once more here: 100,000 blocks are most of a GB."""
         return Markup(self.render_block(post) if kind == "block" else self.render_archive_item(post))
 
-    def add_part(self, kind: str, post: Post, html: Markup) -> None:
-        """A block or archive entry rendered elsewhere (a worker process, or an earlier build)."""
+    def add_part(self, kind: str, post: Post, html: Markup | bytes) -> None:
+        """A block or archive entry rendered elsewhere: a worker process, or an earlier build (then compressed,
+        as the cache keeps it, and decompressed each time a page joins it)."""
         (self._blocks if kind == "block" else self._items)[post.id] = html
 
     # -- templates ----------------------------------------------------------------------------------------

@@ -71,9 +71,9 @@ def _survives_damage(miss):
     reads it. Then the cache is rebuilt and the query answers `miss()`, as if the cache had never held it."""
     def wrap(method):
         @functools.wraps(method)
-        def run(self, *args):
+        def run(self, *args, **kwargs):
             try:
-                return method(self, *args)
+                return method(self, *args, **kwargs)
             except sqlite3.DatabaseError as e:   # OperationalError too (text that is not UTF-8)
                 self._damaged(str(e))
                 return miss()
@@ -230,8 +230,9 @@ class BuildCache:
         return {k for (k,) in self.db.execute(f"SELECT key FROM {_table(table)}")}
 
     @_survives_damage(dict)
-    def get_html(self, keys: list[str], table: str = "html") -> dict[str, str]:
-        """The HTML of those keys the cache holds intact; a key it lost is simply missing."""
+    def get_html(self, keys: list[str], table: str = "html", compressed: bool = False) -> dict[str, str | bytes]:
+        """The HTML of those keys the cache holds intact; a key it lost is simply missing. `compressed`: parts
+        as they are stored (checked, not decompressed), for the caller to decompress where each is used."""
         found: dict[str, str] = {}
         damaged = 0
         for start in range(0, len(keys), 500):
@@ -243,7 +244,10 @@ class BuildCache:
                 try:
                     if _checksum(data) != check:
                         raise ValueError(key)
-                    found[key] = zlib.decompress(data).decode() if table == "parts" else html
+                    if table != "parts":
+                        found[key] = html
+                    else:
+                        found[key] = data if compressed else zlib.decompress(data).decode()
                 except (ValueError, zlib.error):   # UnicodeDecodeError is a ValueError
                     damaged += 1
         if damaged:
@@ -292,6 +296,10 @@ class BuildCache:
 def compress_part(html: str) -> bytes:
     """How a part is stored: zlib's fastest level."""
     return zlib.compress(html.encode(), 1)
+
+
+def decompress_part(data: bytes) -> str:
+    return zlib.decompress(data).decode()
 
 
 def _table(name: str) -> str:
