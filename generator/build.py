@@ -13,7 +13,7 @@ from . import __version__
 from .publish.cache import CACHE_DIR, BuildCache, cache_folder
 from .config import load_config
 from .content import inputs as inputs_of
-from .content.loader import list_content_later, load_content
+from .content.loader import list_content, load_content
 from .render.body_cache import render_bodies
 from .render.markdown_render import MARKDOWN_FINGERPRINT
 from .publish.keys import make_key
@@ -97,7 +97,6 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
     timer = _Timer()
     with build_lock(site_dir, options.lock_timeout), held_collector() as collector:
         config = load_config(site_dir)
-        walking = list_content_later(site_dir)
         cache = BuildCache(site_dir, warn)
         try:
             with timer.stage("read"):
@@ -105,7 +104,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 written = cache.get_blob(MANIFEST_BLOB)
                 writer = OutputWriter(output_dir, site_dir / CACHE_DIR, warn, options.adopt,
                                       written if isinstance(written, bytes) else None)
-                listing = walking(warn)
+                listing = list_content(site_dir, warn)
                 standalone = [p for p in load_pages(site_dir, warn) if options.drafts or not p.draft]
                 nav = nav_entries(standalone)
                 now = (options.now or datetime.now(config.tz)).astimezone(config.tz)

@@ -10,7 +10,6 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..publish.cache import BuildCache
@@ -18,7 +17,7 @@ from ..errors import BlogError
 from .attachments import is_published_name, read_attachment
 from .model import Attachment, Comment, Post, owner_folder
 from .frontmatter import split
-from ..parallel import fork_map, in_background
+from ..parallel import fork_map
 from .pages import PAGES_DIR   # standalone pages (About, ...): content/pages.py reads them, not this
 from .reader import COMMENTS_SUFFIX, MANY_TAGS, POST_SUFFIXES, decode, read_comment, read_post
 
@@ -111,21 +110,12 @@ _EUID = os.geteuid()
 _GROUPS = {os.getegid(), *os.getgroups()}
 
 
-class FileStat(NamedTuple):
-    """What the build uses of a file's stat, small enough to pass between processes."""
-    st_mtime_ns: int
-    st_size: int
-    st_mode: int
-    st_uid: int
-    st_gid: int
-
-
 @dataclass
 class Listing:
     """Every file of content/ that may be a post, a comment or a file beside a post, with its stat; `key` is a
     digest of their names and stats, equal between two walks only when no file was added, removed, edited or
     made unreadable (`racy`: a file changed too recently for its stat to be trusted, so the key is not)."""
-    files: list[tuple[str, FileStat]]
+    files: list[tuple[str, os.stat_result]]
     key: str
     racy: bool
 
@@ -136,8 +126,7 @@ def list_content(site_dir: Path, warn) -> Listing:
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
     static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
     # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py)
-    files = [(rel, FileStat(st.st_mtime_ns, st.st_size, st.st_mode, st.st_uid, st.st_gid))
-             for rel, st in walk_files(str(content_dir), str(site_dir), warn)
+    files = [(rel, st) for rel, st in walk_files(str(content_dir), str(site_dir), warn)
              if not rel.startswith(static_prefix) and not rel.startswith(pages_prefix)]
     racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
     racy = any(st.st_mtime_ns >= racy_before for _, st in files)
@@ -145,25 +134,6 @@ def list_content(site_dir: Path, warn) -> Listing:
     stats = "".join(f"{rel}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_mode}\0{st.st_uid}\0{st.st_gid}\n"
                     for rel, st in files)
     return Listing(files, hashlib.blake2b(stats.encode(), digest_size=16).hexdigest(), racy)
-
-
-def list_content_later(site_dir: Path) -> Callable[[Callable[[str], None]], Listing]:
-    """list_content() started now in a forked process, while this one reads the manifest and the rest: the walk
-    of 140,000 files is a second at 100,000 posts. The call returned gives the listing, saying its warnings."""
-    job = in_background(lambda: _walk_with_warnings(site_dir))
-
-    def finish(warn) -> Listing:
-        listing, said = job()
-        for line in said:
-            warn(line)
-        return listing
-
-    return finish
-
-
-def _walk_with_warnings(site_dir: Path) -> tuple[Listing, list[str]]:
-    said: list[str] = []
-    return list_content(site_dir, said.append), said
 
 
 def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn, listing: Listing | None = None) -> Content:
