@@ -155,6 +155,14 @@ class RenderContext:
             self._block_keys[post.id] = key
         return key
 
+    def carry_block_keys(self, keys: dict[str, str]) -> None:
+        """Block keys known to be unchanged since the last build (pages/changes.carried_block_keys)."""
+        self._block_keys.update(keys)
+
+    def block_keys(self) -> dict[str, str]:
+        """Every block key this build made or carried, for the next build's record."""
+        return self._block_keys
+
     def listing_key(self, post: Post) -> str:
         """What a title-and-summary listing shows of a post (its file says all but the comment count)."""
         key = self._listing_keys.get(post.id)
