@@ -224,8 +224,8 @@ class RenderContext:
         html = self._blocks.get(post.id)
         if html is None:
             html = self._blocks[post.id] = Markup(self.render_block(post))
-        elif html.__class__ is bytes:   # from the cache, compressed (pages/parts.py)
-            return Markup(decompress_part(html))
+        elif html.__class__ is tuple:   # from the cache: (buffer, start, end), compressed (pages/parts.py)
+            return _unpack(html)
         return html
 
     def render_block(self, post: Post) -> str:
@@ -242,8 +242,8 @@ class RenderContext:
         html = self._items.get(post.id)
         if html is None:
             html = self._items[post.id] = Markup(self.render_archive_item(post))
-        elif html.__class__ is bytes:
-            return Markup(decompress_part(html))
+        elif html.__class__ is tuple:
+            return _unpack(html)
         return html
 
     def render_archive_item(self, post: Post) -> str:
@@ -254,9 +254,9 @@ class RenderContext:
         already, so it arrives as Markup and is not copied once more here: 100,000 blocks are most of a GB."""
         return Markup(self.render_block(post) if kind == "block" else self.render_archive_item(post))
 
-    def add_part(self, kind: str, post: Post, html: Markup | bytes) -> None:
-        """A block or archive entry rendered elsewhere: a worker process, or an earlier build (then compressed,
-        as the cache keeps it, and decompressed each time a page joins it)."""
+    def add_part(self, kind: str, post: Post, html: Markup | tuple[bytearray, int, int]) -> None:
+        """A block or archive entry rendered elsewhere: a worker process, or an earlier build (then where it is,
+        compressed, in a buffer of the cache's parts, and decompressed each time a page joins it)."""
         (self._blocks if kind == "block" else self._items)[post.id] = html
 
     # -- templates ----------------------------------------------------------------------------------------
@@ -278,3 +278,8 @@ class RenderContext:
 
 def category_url(category: str) -> str:
     return "/" if category == "/" else category + "/"
+
+
+def _unpack(where: tuple[bytearray, int, int]) -> Markup:
+    buffer, start, end = where
+    return Markup(decompress_part(memoryview(buffer)[start:end]))

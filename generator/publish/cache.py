@@ -232,29 +232,46 @@ class BuildCache:
         return {k for (k,) in self.db.execute(f"SELECT key FROM {_table(table)}")}
 
     @_survives_damage(dict)
-    def get_html(self, keys: list[str], table: str = "html", compressed: bool = False) -> dict[str, str | bytes]:
-        """The HTML of those keys the cache holds intact; a key it lost is simply missing. `compressed`: parts
-        as they are stored (checked, not decompressed), for the caller to decompress where each is used."""
+    def get_html(self, keys: list[str], table: str = "html") -> dict[str, str]:
+        """The HTML of those keys the cache holds intact; a key it lost is simply missing."""
         found: dict[str, str] = {}
         damaged = 0
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, html, check in self.db.execute(
-                    f"SELECT key, html, sum FROM {_table(table)} WHERE key IN ({marks})", chunk):
-                data = html if table == "parts" else html.encode()
-                try:
-                    if _checksum(data) != check:
-                        raise ValueError(key)
-                    if table != "parts":
-                        found[key] = html
-                    else:
-                        found[key] = data if compressed else decompress_part(data)
-                except (ValueError, LZ4BlockError):   # UnicodeDecodeError is a ValueError
-                    damaged += 1
+        for key, data, check in self._rows(keys, table):
+            try:
+                if _checksum(data if table == "parts" else data.encode()) != check:
+                    raise ValueError(key)
+                found[key] = decompress_part(data) if table == "parts" else data
+            except (ValueError, LZ4BlockError):   # UnicodeDecodeError is a ValueError
+                damaged += 1
         if damaged:
             self._damaged(f"{damaged} rendered {table} do not match their checksums")
         return found
+
+    @_survives_damage(lambda: (bytearray(), {}))
+    def get_parts_packed(self, keys: list[str]) -> tuple[bytearray, dict[str, tuple[int, int]]]:
+        """The parts of those keys the cache holds intact, as stored (compressed), one after another in one
+        buffer: (the buffer, key -> (start, end) in it). Forked workers read slices of it without writing to its
+        pages, so they share it with the build's process; 100,000 parts as as many bytes objects were copied into
+        each worker that touched them (a reference count is a write)."""
+        packed = bytearray()
+        spans: dict[str, tuple[int, int]] = {}
+        damaged = 0
+        for key, data, check in self._rows(keys, "parts"):
+            if _checksum(data) != check:
+                damaged += 1
+                continue
+            start = len(packed)
+            packed += data
+            spans[key] = (start, len(packed))
+        if damaged:
+            self._damaged(f"{damaged} rendered parts do not match their checksums")
+        return packed, spans
+
+    def _rows(self, keys: list[str], table: str):
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(f"SELECT key, html, sum FROM {_table(table)} WHERE key IN ({marks})", chunk)
 
     @_survives_damage(lambda: None)
     def put_html(self, items: dict[str, str], table: str = "html") -> None:
@@ -300,7 +317,8 @@ def compress_part(html: str) -> bytes:
     return lz4.block.compress(html.encode())
 
 
-def decompress_part(data: bytes) -> str:
+def decompress_part(data) -> str:
+    """`data`: bytes, or a slice of a buffer (get_parts_packed)."""
     return lz4.block.decompress(data).decode()
 
 
