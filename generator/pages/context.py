@@ -10,7 +10,6 @@ from typing import Any, Callable
 from markupsafe import Markup
 
 from ..errors import BlogError
-from ..publish.cache import decompress_part
 from ..publish.keys import make_key
 from ..content.model import Comment, Post, Site
 from ..render.sanitize import plain_text, safe_url
@@ -224,8 +223,8 @@ class RenderContext:
         html = self._blocks.get(post.id)
         if html is None:
             html = self._blocks[post.id] = Markup(self.render_block(post))
-        elif html.__class__ is tuple:   # from the cache: (buffer, start, end), compressed (pages/parts.py)
-            return _unpack(html)
+        elif html.__class__ is CachedPart:   # read now, each time a page joins it (pages/parts.py)
+            return html.read() or Markup(self.render_block(post))
         return html
 
     def render_block(self, post: Post) -> str:
@@ -242,8 +241,8 @@ class RenderContext:
         html = self._items.get(post.id)
         if html is None:
             html = self._items[post.id] = Markup(self.render_archive_item(post))
-        elif html.__class__ is tuple:
-            return _unpack(html)
+        elif html.__class__ is CachedPart:
+            return html.read() or Markup(self.render_archive_item(post))
         return html
 
     def render_archive_item(self, post: Post) -> str:
@@ -254,9 +253,9 @@ class RenderContext:
         already, so it arrives as Markup and is not copied once more here: 100,000 blocks are most of a GB."""
         return Markup(self.render_block(post) if kind == "block" else self.render_archive_item(post))
 
-    def add_part(self, kind: str, post: Post, html: Markup | tuple[bytearray, int, int]) -> None:
-        """A block or archive entry rendered elsewhere: a worker process, or an earlier build (then where it is,
-        compressed, in a buffer of the cache's parts, and decompressed each time a page joins it)."""
+    def add_part(self, kind: str, post: Post, html: Markup | CachedPart) -> None:
+        """A block or archive entry rendered elsewhere: a worker process, or an earlier build (then read from
+        the cache each time a page joins it)."""
         (self._blocks if kind == "block" else self._items)[post.id] = html
 
     # -- templates ----------------------------------------------------------------------------------------
@@ -280,6 +279,14 @@ def category_url(category: str) -> str:
     return "/" if category == "/" else category + "/"
 
 
-def _unpack(where: tuple[bytearray, int, int]) -> Markup:
-    buffer, start, end = where
-    return Markup(decompress_part(memoryview(buffer)[start:end]))
+
+@dataclass(frozen=True, slots=True)
+class CachedPart:
+    """A part the build cache holds, read from it where a page joins it (in a worker, on its own connection)."""
+    key: str
+    cache: Any
+
+    def read(self) -> Markup | None:
+        """None when the cache has lost it since (damage found in this process): the caller renders it."""
+        html = self.cache.get_part(self.key)
+        return None if html is None else Markup(html)
