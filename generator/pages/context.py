@@ -248,10 +248,9 @@ class RenderContext:
     def render_archive_item(self, post: Post) -> str:
         return self.render_template(ENTRY_TEMPLATE, {"post": self.view(post, with_body=False)})
 
-    def render_part(self, kind: str, post: Post) -> Markup:
-        """The post's block ('block') or archive entry ('entry'), for rendering in worker processes. Markup
-        already, so it arrives as Markup and is not copied once more here: 100,000 blocks are most of a GB."""
-        return Markup(self.render_block(post) if kind == "block" else self.render_archive_item(post))
+    def render_part(self, kind: str, post: Post) -> str:
+        """The post's block ('block') or archive entry ('entry'), for rendering in worker processes."""
+        return self.render_block(post) if kind == "block" else self.render_archive_item(post)
 
     def add_part(self, kind: str, post: Post, html: Markup | CachedPart) -> None:
         """A block or archive entry rendered elsewhere: a worker process, or an earlier build (then read from

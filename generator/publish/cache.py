@@ -285,8 +285,9 @@ class BuildCache:
             marks = ",".join("?" * len(chunk))
             yield from self.db.execute(f"SELECT key, html, sum FROM {_table(table)} WHERE key IN ({marks})", chunk)
 
-    @_survives_damage(lambda: None)
-    def put_html(self, items: dict[str, str], table: str = "html") -> None:
+    @_survives_damage(lambda: False)
+    def put_html(self, items: dict[str, str], table: str = "html") -> bool:
+        """True when they are stored (False: the cache was found damaged, and is rebuilt)."""
         self.db.execute("BEGIN")
         if table == "parts":   # compressed by the caller where it already has the bytes (pages/parts.py)
             rows = ((k, html if isinstance(html, bytes) else compress_part(html)) for k, html in items.items())
@@ -295,6 +296,7 @@ class BuildCache:
             rows = ((k, html, _checksum(html.encode())) for k, html in items.items())
         self.db.executemany(f"INSERT OR REPLACE INTO {_table(table)} VALUES (?, ?, ?)", rows)
         self.db.execute("COMMIT")
+        return True
 
     @_survives_damage(lambda: 0)
     def html_count(self, table: str = "html") -> int:
