@@ -2,9 +2,10 @@
 
 A listing or archive page joins ready-made parts, so a page that only shifted (a new post moves every /page/N/
 down by one) costs the join and nothing else. Before the pages to render are rendered, the parts they name
-(Page.blocks, Page.entries) are loaded from the cache by key; only those the cache lacks (a new or edited post,
-a post whose related posts or tag names changed, an edited post_block.html) are rendered, on all cores when
-there are many, and stored for the next build.
+(Page.blocks, Page.entries) are looked up in the cache by key and checked; only those the cache lacks (a new or
+edited post, a post whose related posts or tag names changed, an edited post_block.html) are rendered, on all
+cores when there are many, and stored. Then each page reads the parts it joins from the cache as it is rendered
+(in its worker): the build's process never holds them all.
 """
 
 from __future__ import annotations
