@@ -139,3 +139,21 @@ def test_any_file_changed_takes_the_long_way(site, change):
     else:
         assert "Old" not in titles and not (site / "output/diary/old.html").exists()
     assert (result.stats.written == 0) == (change == "touch")
+
+
+@pytest.mark.parametrize("damage", [{"since": "yesterday"}, {"until": "tomorrow"}, {"warnings": [1]},
+                                    {"shown": None}, {"key": None}, "drop key"])
+def test_a_remembered_key_of_another_shape_is_ignored(site, damage):
+    """Its listing and settings match (nothing changed), so the rest of it is what the build would trust."""
+    run(site, "2014-02-22 12:00")
+    cache = BuildCache(site)
+    blob = cache.get_blob("inputs")
+    assert isinstance(blob, dict) and blob["listing"]
+    if damage == "drop key":
+        del blob["key"]
+    else:
+        blob.update(damage)
+    cache.put_blob("inputs", blob)
+    cache.close()
+    result = run(site, "2014-02-22 13:00")
+    assert result.stats.written == 0 and front_titles(site) == ["New", "Old"]

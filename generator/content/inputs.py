@@ -61,13 +61,20 @@ def remembered(cache, listing: Listing, settings: str, now: datetime) -> Inputs 
     """The inputs of the last build whose content listing and settings were these, if the clock has not since
     gone back nor reached the moment they would change."""
     last = cache.get_blob(BLOB)
-    if listing.racy or not isinstance(last, dict) or last.get("listing") != listing.key or \
-            last.get("settings") != settings:
+    if listing.racy or not _well_formed(last) or last["listing"] != listing.key or last["settings"] != settings:
         return None
     stamp = now.timestamp()
     if not last["since"] <= stamp or (last["until"] is not None and stamp >= last["until"]):
         return None
     return Inputs(last["shown"], last["key"], last["until"], list(last["warnings"]))
+
+
+def _well_formed(last) -> bool:
+    """The blob as remember() writes it; anything else is as if there were none."""
+    return (isinstance(last, dict) and all(isinstance(last.get(k), str) for k in ("listing", "settings", "key"))
+            and isinstance(last.get("since"), float) and isinstance(last.get("until"), (float, type(None)))
+            and isinstance(last.get("shown"), int) and isinstance(last.get("warnings"), list)
+            and all(isinstance(line, str) for line in last["warnings"]))
 
 
 def remember(cache, listing: Listing, settings: str, now: datetime, inputs: Inputs) -> None:
