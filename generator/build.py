@@ -115,8 +115,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 global_key = make_key(data_key, fingerprint(dirs), repr(nav))
                 forms = CommentForms.for_site(site_dir, config.comments, now)
                 statics = _static_folders(site_dir, config)
-                settings = inputs_of.settings_key(global_key, config.tz.key, options.future, options.drafts,
-                                                  standalone, statics, forms)
+                settings = inputs_of.settings_key(global_key, options.future, options.drafts, standalone, statics,
+                                                  forms)
                 last = inputs_of.remembered(cache, listing, settings, now)
                 if last and writer.up_to_date(last.key):
                     # No file changed since a build that left output/ as it is: not even the records are read.

@@ -11,7 +11,7 @@ a comment's, a post's comments closing), the key is the remembered one and no re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ..publish.keys import make_key
 from .loader import Content, Listing
@@ -28,10 +28,10 @@ class Inputs:
     warnings: list[str] = field(default_factory=list)   # said while the records were read: said again
 
 
-def settings_key(global_key: str, tz_key: str, future: bool, drafts: bool, standalone, statics,
-                 forms) -> str:
-    """Everything in the inputs but the content listing's records: all of it read on every build anyway."""
-    parts = [global_key, tz_key, repr((future, drafts))]
+def settings_key(global_key: str, future: bool, drafts: bool, standalone, statics, forms) -> str:
+    """Everything in the inputs but the content listing's records: all of it read on every build anyway (the
+    global key holds the config, so the time zone the records were read in)."""
+    parts = [global_key, repr((future, drafts))]
     parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
     parts += [f"{s.folder}\0{rel}\0{key}" for s in statics for rel, _, key in s.files]
     if forms is not None:
@@ -47,13 +47,13 @@ def content_inputs(settings: str, content: Content, now: datetime, future: bool,
     parts = [p.id + "\0" + p.source_hash for p in shown]
     parts += [c.id + "\0" + c.source_hash for c in content.comments if c.post_id in ids and (future or c.date <= now)]
     parts += [f.id + "\0" + f.source_hash for f in content.files]   # pictures and files beside posts
-    if forms is not None:
-        parts += forms.inputs(shown)   # which posts the clock has closed to comments
     # Later than now, each of these changes what is shown: a post's or comment's date, a post's closing.
     later = [] if future else [r.date for r in (*content.posts, *content.comments) if r.date > now]
-    days = forms.settings.close_after_days if forms is not None else None
-    if days is not None:
-        later += [p.date + timedelta(days=days) for p in shown if p.date + timedelta(days=days) >= now]
+    if forms is not None:
+        parts += forms.inputs(shown)   # which posts the clock has closed to comments
+        closing = forms.next_closing(shown)
+        if closing is not None:
+            later.append(closing)
     return Inputs(len(shown), make_key(settings, parts), min(later).timestamp() if later else None)
 
 

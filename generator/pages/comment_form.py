@@ -32,10 +32,20 @@ class FormView:
 
 def comments_closed(post: Post, settings: CommentSettings, now: datetime) -> bool:
     """`comments: closed` in the post's front matter, or older than `comments.close_after_days`."""
-    if str(post.fields.get("comments", "")).strip().lower() == "closed":
+    if _closed_in_file(post):
         return True
+    closing = clock_closes_at(post, settings)
+    return closing is not None and now > closing
+
+
+def clock_closes_at(post: Post, settings: CommentSettings) -> datetime | None:
+    """When `comments.close_after_days` closes the post's comments; None when the clock never does."""
     days = settings.close_after_days
-    return days is not None and now - post.date > timedelta(days=days)
+    return None if days is None or _closed_in_file(post) else post.date + timedelta(days=days)
+
+
+def _closed_in_file(post: Post) -> bool:
+    return str(post.fields.get("comments", "")).strip().lower() == "closed"
 
 
 class CommentForms:
@@ -66,8 +76,13 @@ class CommentForms:
         return f"{not comments_closed(post, self.settings, self.now)}\x1d{self.secret_key}"
 
     def inputs(self, posts: list[Post]) -> list[str]:
-        """For the build's no-change check: the secret, and which posts the clock has closed."""
-        parts = ["comment form\0" + self.secret_key]
-        if self.settings.close_after_days is not None:
-            parts += ["closed\0" + p.id for p in posts if comments_closed(p, self.settings, self.now)]
-        return parts
+        """For the build's no-change check: which posts the clock has closed (the secret is in the check's
+        settings part, content/inputs.py)."""
+        if self.settings.close_after_days is None:
+            return []
+        return ["closed\0" + p.id for p in posts if comments_closed(p, self.settings, self.now)]
+
+    def next_closing(self, posts: list[Post]) -> datetime | None:
+        """The first moment from now on when the clock closes one of these posts' comments."""
+        times = [t for p in posts if (t := clock_closes_at(p, self.settings)) is not None and t >= self.now]
+        return min(times) if times else None
