@@ -278,7 +278,6 @@ def category_url(category: str) -> str:
     return "/" if category == "/" else category + "/"
 
 
-
 @dataclass(frozen=True, slots=True)
 class CachedPart:
     """A part the build cache holds, read from it where a page joins it (in a worker, on its own connection)."""

@@ -263,21 +263,11 @@ class BuildCache:
             return set()
         return found
 
-    @_survives_damage(lambda: None)
     def get_part(self, key: str) -> str | None:
         """One part's HTML, read where a page joins it (a worker, which opens its own connection): a new post
         shifts every listing page of a big blog, and 100,000 parts held by the build's process were 450 MB more
         of it. None when the cache lost it or it is damaged."""
-        row = self.db.execute("SELECT html, sum FROM parts WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        try:
-            if _checksum(row[0]) != row[1]:
-                raise ValueError(key)
-            return decompress_part(row[0])
-        except (ValueError, LZ4BlockError):
-            self._damaged("a rendered part does not match its checksum")
-            return None
+        return self.get_html([key], "parts").get(key)
 
     def _rows(self, keys: list[str], table: str):
         for start in range(0, len(keys), 500):
