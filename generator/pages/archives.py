@@ -35,7 +35,7 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
 
         def render(page=page):
             return ctx.render_page("archive.html", {
-                "title": title, "items": [ctx.archive_item(p) for p in page.items],
+                "title": title, "items": ctx.archive_items(page.items),
                 "posts": [ctx.view(p, with_body=False) for p in page.items],   # for themes that list them their way
                 "feeds": feeds, **nav, **page.template_vars(),
             })

@@ -220,12 +220,30 @@ class RenderContext:
 
     def block(self, post: Post) -> Markup:
         """The post's block (title, fields, body, tags, related, footer), rendered once per build."""
-        html = self._blocks.get(post.id)
-        if html is None:
-            html = self._blocks[post.id] = Markup(self.render_block(post))
-        elif html.__class__ is CachedPart:   # read now, each time a page joins it (pages/parts.py)
-            return html.read() or Markup(self.render_block(post))
-        return html
+        return self.blocks([post])[0]
+
+    def blocks(self, posts) -> list[Markup]:
+        """The posts' blocks, those the cache holds read in one query (pages/parts.py)."""
+        return self._parts(self._blocks, posts, self.render_block)
+
+    def _parts(self, made: dict, posts, render) -> list[Markup]:
+        """Each post's part from `made` (rendered this build, or a CachedPart read now, each time a page joins
+        it), else rendered now and kept for the rest of the build."""
+        parts = [made.get(post.id) for post in posts]
+        cached = [part for part in parts if part.__class__ is CachedPart]
+        read = cached[0].cache.get_parts([part.key for part in cached]) if cached else {}
+        shown = []
+        for post, part in zip(posts, parts):
+            if part is None:
+                part = made[post.id] = Markup(render(post))
+            elif part.__class__ is CachedPart:
+                html = read.get(part.key)
+                if html is not None:
+                    part = Markup(html)
+                else:   # lost or damaged since prepare_parts() found it: rendered here, once
+                    part = made[post.id] = Markup(render(post))
+            shown.append(part)
+        return shown
 
     def render_block(self, post: Post) -> str:
         return self.render_template(BLOCK_TEMPLATE, {"post": self.view(post)})
@@ -238,12 +256,10 @@ class RenderContext:
     def archive_item(self, post: Post) -> Markup:
         """The post's entry in title-and-summary archives (a tag, a year, a month, a day), rendered once per
         build: a post is listed on four or more archive pages."""
-        html = self._items.get(post.id)
-        if html is None:
-            html = self._items[post.id] = Markup(self.render_archive_item(post))
-        elif html.__class__ is CachedPart:
-            return html.read() or Markup(self.render_archive_item(post))
-        return html
+        return self.archive_items([post])[0]
+
+    def archive_items(self, posts) -> list[Markup]:
+        return self._parts(self._items, posts, self.render_archive_item)
 
     def render_archive_item(self, post: Post) -> str:
         return self.render_template(ENTRY_TEMPLATE, {"post": self.view(post, with_body=False)})
@@ -283,8 +299,3 @@ class CachedPart:
     """A part the build cache holds, read from it where a page joins it (in a worker, on its own connection)."""
     key: str
     cache: Any
-
-    def read(self) -> Markup | None:
-        """None when the cache has lost it since (damage found in this process): the caller renders it."""
-        html = self.cache.get_part(self.key)
-        return None if html is None else Markup(html)

@@ -48,8 +48,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
 def _blocks(ctx: RenderContext, posts) -> list[Markup]:
     """Each post's block; below the page's first picture, a block's first picture loads lazily too."""
     blocks, seen_image = [], False
-    for post in posts:
-        block = ctx.block(post)
+    for block in ctx.blocks(posts):
         blocks.append(Markup(make_lazy(block)) if seen_image else block)
         seen_image = seen_image or "<img" in block
     return blocks

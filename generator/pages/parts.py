@@ -36,7 +36,7 @@ def prepare_parts(ctx: RenderContext, todo: list[Page], cache, render_many: Call
     wanted.update((ctx.entry_part_key(p), ("entry", p)) for p in entries.values())
     if not wanted:
         return 0
-    # Those the cache has are read where a page joins them, in the workers (cache.get_part): a new post shifts
+    # Those the cache has are read where a page joins them, in the workers (cache.get_parts): a new post shifts
     # every listing page, and 100,000 blocks read here first were 1 s and 450 MB more in this process.
     found = cache.part_keys(list(wanted))
     missing = [(key, kind, post) for key, (kind, post) in wanted.items() if key not in found]
