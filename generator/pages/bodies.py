@@ -66,15 +66,22 @@ class PostBodies:
     def missing_files(self, other_files: set[str] = frozenset()) -> list[str]:
         """One warning per post and link to a file beside it (in its folder, or below) that does not exist.
         `other_files`: paths under output/ of files published otherwise (content/static/, the theme's)."""
-        pages = {p.url.lstrip("/") for p in self.site.ordered} | other_files
+        pages = None   # every post's page: made only when a link needs it (most posts link to nothing beside)
         warnings = []
         for post in self.site.ordered:
+            refs = self.refs.get(post.body_hash)
+            if not refs:
+                continue
             folder = post.id.rpartition("/")[0]
             inside = folder + "/" if folder else ""
-            for _, ref in self.refs.get(post.body_hash, ()):
+            for _, ref in refs:
                 path = resolve(post.url, ref)[1]
                 if (not path.startswith(inside) or path in self.site.files or path.endswith("/") or not path
-                        or path in pages or (path.endswith(_PAGE_SUFFIXES) and not path.endswith(".html"))):
+                        or (path.endswith(_PAGE_SUFFIXES) and not path.endswith(".html"))):
+                    continue
+                if pages is None:
+                    pages = {p.url.lstrip("/") for p in self.site.ordered} | other_files
+                if path in pages:
                     continue
                 warnings.append(f"warning: {post.source}: links to '{ref}', but content/{path} does not exist; "
                                 "add the file beside the post or fix the link")
