@@ -1,12 +1,11 @@
 """The `comments:` mapping of config.yaml: the comment form on post pages and `blog comments serve`, the
-receiver behind it. Each key is checked on its own (so keys can be added one at a time), and an unknown key is
-an error that names it."""
+receiver behind it. Each key is checked on its own (so keys can be added one at a time); config.py reads the
+section as it reads the others, an unknown key an error that names it."""
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, fields
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import BlogError
@@ -122,18 +121,3 @@ CHECKS = {
     "smtp_user": _text, "smtp_password_env": _text, "smtp_starttls": _flag, "max_bytes": _count(1),
 }
 assert set(CHECKS) == {f.name for f in fields(CommentSettings)}
-
-
-def comment_settings(value, path: Path | str) -> CommentSettings:
-    if value is None:
-        return CommentSettings()
-    if not isinstance(value, dict):
-        raise BlogError("'comments' must be a mapping, such as: comments: {form_url: https://.../comment}", path)
-    checked = {}
-    for key, item in value.items():
-        check = CHECKS.get(key)
-        if check is None:
-            raise BlogError(f"unknown config key 'comments.{key}'; the keys are: {', '.join(sorted(CHECKS))}",
-                            path)
-        checked[key] = check(item, f"comments.{key}", path)
-    return CommentSettings(**checked)

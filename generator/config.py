@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .comment_settings import RECEIVER_ONLY, CommentSettings, comment_settings
+from .comment_settings import CHECKS, RECEIVER_ONLY, CommentSettings
 from .errors import BlogError
 
 CONFIG_NAME = "config.yaml"
@@ -130,7 +130,7 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
         if key == "related":
             values["related"] = _related(value, path)
         elif key == "comments":
-            values["comments"] = comment_settings(value, path)
+            values["comments"] = _comments(value, path)
         elif key == "theme_settings":
             if value is not None and not isinstance(value, dict):
                 raise BlogError("'theme_settings' must be a mapping of the theme's own keys to values", path)
@@ -157,7 +157,7 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
 
 
 def _section(value, name: str, keys, shape: str, path, check) -> dict | None:
-    """A mapping section of config.yaml (`related:`, `images:`): None when it is absent; else the mapping, each
+    """A mapping section of config.yaml (`related:`, `images:`, `comments:`): None when it is absent; else the mapping, each
     key known (an unknown one named, with the known ones) and each value passed to check(key, value)."""
     if value is None:
         return None
@@ -169,6 +169,16 @@ def _section(value, name: str, keys, shape: str, path, check) -> dict | None:
             raise BlogError(f"unknown config key '{name}.{key}'; {known}: {', '.join(keys)}", path)
         check(key, item)
     return value
+
+
+def _comments(value, path) -> CommentSettings:
+    checked = {}
+
+    def check(key, item):
+        checked[key] = CHECKS[key](item, f"comments.{key}", path)
+
+    _section(value, "comments", sorted(CHECKS), ", such as: comments: {form_url: https://.../comment}", path, check)
+    return CommentSettings(**checked)
 
 
 def _related(value, path) -> RelatedSettings:
