@@ -19,7 +19,7 @@ import pytest
 
 from bench.synth import make_blog
 from generator.publish.cache import CACHE_DIR, BuildCache
-from generator.publish.writer import MANIFEST, TEMP_PREFIX
+from generator.publish.writer import MANIFEST, PENDING, TEMP_PREFIX
 from sitefactory import REPO, build, make_site, post, run_blog, snapshot
 
 KILLS = 6
@@ -67,7 +67,7 @@ def assert_each_file_is_a_whole_version(output: Path, versions: list[dict[str, b
         if not path.is_file():
             continue
         rel = path.relative_to(output).as_posix()
-        if rel == MANIFEST:
+        if rel in (MANIFEST, PENDING):
             json.loads(path.read_text(encoding="utf-8"))     # replaced whole too: it always parses
         elif not path.name.startswith(TEMP_PREFIX):          # a killed write's temporary file is no page
             data = path.read_bytes()
@@ -94,18 +94,18 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_files(tmp_path):
     assert len(changed) > 200
 
     # Kill builds, switching the posts between the two versions each time: half at a random moment, half just
-    # after publishing began (the manifest is rewritten first). At every moment each file must be one
-    # version or the other, whatever mix of them the killed builds left.
+    # after publishing began (the list of files being replaced is put in place first). At every moment each
+    # file must be one version or the other, whatever mix of them the killed builds left.
     rng = random.Random(5)
     mixed = 0
     for attempt in range(KILLS):
         set_version(site, edited, "AB"[attempt % 2 == 0])
-        manifest = stamp(site / "output" / MANIFEST)
+        pending = stamp(site / "output" / PENDING)
         process = start_build(site)
         if attempt % 2:
             time.sleep(rng.uniform(0.0, duration))
         else:
-            while process.poll() is None and stamp(site / "output" / MANIFEST) == manifest:
+            while process.poll() is None and stamp(site / "output" / PENDING) in (pending, None):
                 time.sleep(0.001)
             time.sleep(rng.uniform(0.0, 0.05))
         process.send_signal(signal.SIGKILL)
@@ -160,6 +160,45 @@ def small_site(tmp_path) -> Path:
     }, {"title": "Safety", "timezone": "UTC", "posts_per_page": 2})
     build(site)
     return site
+
+
+def test_files_a_stopped_build_was_replacing_are_made_again(small_site):
+    """A build stopped while replacing files leaves the list of them (output/.blog-manifest-pending.json) and the
+    old manifest. The next build trusts none of their entries: here a file holds the stopped build's bytes while
+    the content went back to what the manifest was made from, at the very same size."""
+    hello = small_site / "content/diary/hello.md"
+    page = small_site / "output/diary/hello.html"
+    hello.write_text(post("Hello", "2014-02-24 17:04", "The fresh post.\n", tags=["diary"]), encoding="utf-8")
+    build(small_site)
+    stopped = page.read_bytes()
+    hello.write_text(post("Hello", "2014-02-24 17:04", "The first post.\n", tags=["diary"]), encoding="utf-8")
+    build(small_site)
+    made = page.read_bytes()
+    assert len(made) == len(stopped) and made != stopped
+    # What a build of the fresh post leaves when stopped after renaming this file, before its manifest.
+    page.write_bytes(stopped)
+    (small_site / "output" / PENDING).write_text(json.dumps({"version": 1, "paths": ["diary/hello.html"]}))
+    old = time.time() - 3600   # nothing changed since: the build must not take the short way either
+    os.utime(hello, (old, old))
+    build(small_site)
+    assert page.read_bytes() == made
+    assert not (small_site / "output" / PENDING).exists()
+
+
+@pytest.mark.parametrize("pending", ["not json", '{"paths": "diary/hello.html"}', "[1, 2]", ""])
+def test_an_unreadable_pending_list_trusts_no_entry(small_site, tmp_path, pending):
+    """A list that does not parse could have named any file: every page is made again (and found unchanged),
+    the list goes, and nothing else does."""
+    before = snapshot(small_site / "output")
+    page = small_site / "output/diary/hello.html"
+    page.write_bytes(page.read_bytes().replace(b"The first post.", b"The stale post."))
+    (small_site / "output" / PENDING).write_text(pending)
+    result = run_blog(small_site, "build")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert not (small_site / "output" / PENDING).exists()
+    assert b"The first post." in page.read_bytes()
+    assert tree(small_site / "output") == clean_tree(small_site, tmp_path, "clean")
+    assert set(snapshot(small_site / "output")) == set(before)
 
 
 def test_a_build_with_bad_front_matter_changes_nothing_in_output(small_site):

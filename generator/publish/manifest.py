@@ -1,6 +1,10 @@
 """output/.blog-manifest.json: every file the generator wrote there, with the key it was made from and its size,
 and the key of the inputs of the build that wrote it (the no-change check). Read, checked and written here; only
-the writer (writer.py) puts it in place."""
+the writer (writer.py) puts it in place.
+
+While a build replaces files, output/.blog-manifest-pending.json lists them: a build stopped before its manifest
+is in place leaves it, and the next build trusts none of their entries (each such file may be the old bytes or
+the new). A short list written instead of the whole manifest a second time (24 MB at 100,000 posts)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from .plan import MANIFEST, manifest_path_ok
+from .plan import MANIFEST, PENDING, manifest_path_ok
 
 
 def read_manifest(output: Path, warn, written: bytes | None = None) -> tuple[dict[str, list], str | None, bytes]:
@@ -32,7 +36,29 @@ def read_manifest(output: Path, warn, written: bytes | None = None) -> tuple[dic
         warn(f"warning: {output / MANIFEST}: lists {bad!r}, which is not a file inside the output folder; "
              "ignored (as on a first build)")
         return {}, None, b""
-    return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}, inputs, digest
+    files = {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
+    suspect = pending_paths(output)
+    for path in files.keys() if suspect is None else suspect:
+        if path in files:
+            files[path] = ["", -1]   # made again, whatever its key says
+    return files, inputs, digest
+
+
+def pending_paths(output: Path) -> list[str] | None:
+    """The files a stopped build was replacing ([] when none was stopped); None when the list is there but
+    cannot be read, and so no entry can be trusted."""
+    try:
+        data = json.loads((output / PENDING).read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        return None
+    paths = data.get("paths") if isinstance(data, dict) else None
+    return paths if isinstance(paths, list) and all(isinstance(p, str) for p in paths) else None
+
+
+def pending_bytes(paths: list[str]) -> bytes:
+    return json.dumps({"version": 1, "paths": paths}, separators=(",", ":")).encode()
 
 
 def manifest_digest(data: bytes) -> bytes:

@@ -11,6 +11,8 @@ from pathlib import Path
 from ..errors import BlogError
 
 MANIFEST = ".blog-manifest.json"
+# The files a build is replacing, while it replaces them: their manifest entries are not to be trusted.
+PENDING = ".blog-manifest-pending.json"
 TEMP_PREFIX = ".blog-tmp-"
 _CONTENT_FILE = re.compile(r"content/\S+")
 
@@ -38,8 +40,8 @@ _NOT_INSIDE = re.compile(r"^/|\x00|\\|//|/$|(?:^|/)\.\.?(?:/|$)")
 
 def manifest_path_ok(path) -> bool:
     """A manifest entry: relative, normalized, inside output/, and not blog's own bookkeeping."""
-    return (isinstance(path, str) and path != "" and _NOT_INSIDE.search(path) is None and path != MANIFEST
-            and not path.startswith(TEMP_PREFIX))
+    return (isinstance(path, str) and path != "" and _NOT_INSIDE.search(path) is None
+            and path not in (MANIFEST, PENDING) and not path.startswith(TEMP_PREFIX))
 
 
 def plan_moves(output_dir: Path, staged: list[str], present: set[str], old: dict, sources: dict[str, str],

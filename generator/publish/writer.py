@@ -2,9 +2,10 @@
 
 Three steps, so a failed build publishes nothing: `stage()` renders every page whose key changed into a staging
 folder on output/'s file system; `publish()` first plans every move (a file where a folder must go, a folder
-where a file must go, a file blog did not write, a folder it may not write) and stages the manifests, so that a
-full disk, a permission or a clash fails while output/ is untouched; only then does it rename: each changed file
-into place, files of pages that no longer exist removed, the manifest last.
+where a file must go, a file blog did not write, a folder it may not write) and stages the manifest and the
+list of files it replaces, so that a full disk, a permission or a clash fails while output/ is untouched; only
+then does it rename: the list first (publish/manifest.py), each changed file into place, files of pages that no
+longer exist removed, the manifest last, and the list is removed.
 Only files whose bytes change are replaced, so unchanged files keep their modification time and rsync moves
 only what changed. The manifest (output/.blog-manifest.json) records every file the generator wrote and the key
 it was made from; a file it did not write is never replaced or removed (unless the build is told to adopt it).
@@ -21,8 +22,9 @@ from pathlib import Path
 from ..errors import BlogError
 from ..parallel import in_background
 from ..pages import Page
-from .manifest import damaged_files, file_size, manifest_bytes, manifest_digest, read_manifest
-from .plan import (MANIFEST, TEMP_PREFIX, check_files_and_folders, every_folder, plan_moves,
+from .manifest import (damaged_files, file_size, manifest_bytes, manifest_digest, pending_bytes,
+                       read_manifest)
+from .plan import (MANIFEST, PENDING, TEMP_PREFIX, check_files_and_folders, every_folder, plan_moves,
                    unknown_files)
 from .staging import (cannot_stage, flat_path, is_real_folder, move_folder, move_staged_file,
                       open_staging, remove_empty_parents, remove_recorded)
@@ -153,12 +155,8 @@ class OutputWriter:
         if not moved:
             return []
         plan_moves(self.output, moved, self.present & paths, self.old, self.sources, [], self.adopt)
-        files = dict(self.old)
-        files.update({path: ["", -1] for path in moved})
-        interim = self._stage_manifest(files, None, "first")
-        if interim:
-            os.replace(interim, self.output / MANIFEST)
-        self.old = files   # they are blog's files now: publish() may replace them
+        os.replace(self._stage_pending(moved), self.output / PENDING)
+        self.old = {**self.old, **{path: ["", -1] for path in moved}}   # blog's files now: publish() may replace them
         self._move_staged(moved)
         return moved
 
@@ -195,21 +193,18 @@ class OutputWriter:
         if not self.stats.staged and not removed and not self.present - self.old.keys() and _same_bytes(
                 self.output / MANIFEST, self._manifest_bytes(self.new, inputs, ordered=True)):
             self.discard(keep_output=True)
+            _remove_pending(self.output)   # a stopped build's, whose files this build found as they should be
             return self.stats
         if not self.output.is_dir() or not self.staging.is_dir():
             self._open_staging()   # nothing was staged (only removals, or a manifest to write)
         plan_moves(self.output, self.stats.staged, self.present, self.old, self.sources, removed, self.adopt)
-        # Until the last file is in place, the manifest must not vouch for any file being replaced: a build
-        # killed half way is then repaired by the next, whatever the content is by then.
-        interim = None
-        if self.stats.staged or removed:
-            files = dict(self.old)
-            files.update({path: ["", -1] for path in self.stats.staged})
-            interim = self._stage_manifest(files, None, "interim")
-        final = self._stage_manifest({path: self.new[path] for path in self._order}, inputs, "final")
+        final = self._stage_manifest({path: self.new[path] for path in self._order}, inputs)
+        # Until the last file is in place, the manifest must not vouch for any file being replaced: the pending
+        # list names them, so a build killed half way is repaired by the next, whatever the content is by then.
+        pending = self._stage_pending(self.stats.staged) if self.stats.staged else None
         # From here on, only renames and removals: nothing can run out of space or permission.
-        if interim:
-            os.replace(interim, self.output / MANIFEST)
+        if pending:
+            os.replace(pending, self.output / PENDING)
         # Those publish_first() staged are in place already.
         self._move_staged([path for path in self.stats.staged if path not in self.published_first])
         real_output = os.path.realpath(self.output)
@@ -223,6 +218,7 @@ class OutputWriter:
                 remove_empty_parents(target.parent, self.output)
         if final:
             os.replace(final, self.output / MANIFEST)
+        _remove_pending(self.output)
         self.discard(keep_output=True)
         if self._first_build:
             self._warn_unknown_files(every_folder(self.output))   # a first build: output/ may hold an older site
@@ -239,13 +235,18 @@ class OutputWriter:
     def _manifest_bytes(self, files: dict, inputs: str | None, ordered: bool = False) -> bytes:
         return manifest_bytes({path: files[path] for path in self._order} if ordered else files, inputs)
 
-    def _stage_manifest(self, files: dict, inputs: str | None, name: str) -> Path | None:
+    def _stage_manifest(self, files: dict, inputs: str | None) -> Path | None:
+        """The new manifest, staged; None when output/ has it already."""
         data = self._manifest_bytes(files, inputs)
-        if name == "final":
-            self.manifest_digest = manifest_digest(data)
-        if _same_bytes(self.output / MANIFEST, data):
-            return None
-        path = self.staging / f"{TEMP_PREFIX}manifest-{name}"
+        self.manifest_digest = manifest_digest(data)
+        return None if _same_bytes(self.output / MANIFEST, data) else self._stage_own("manifest", data)
+
+    def _stage_pending(self, paths: list[str]) -> Path:
+        return self._stage_own("manifest-pending", pending_bytes(paths))
+
+    def _stage_own(self, name: str, data: bytes) -> Path:
+        """One of blog's own files for output/, staged."""
+        path = self.staging / f"{TEMP_PREFIX}{name}"
         try:
             with open(path, "wb") as f:
                 f.write(data)
@@ -282,7 +283,7 @@ class OutputWriter:
 
     def _warn_unknown_files(self, folders: list[str]) -> None:
         """Files in output/ the generator did not write are left alone, but said once per build."""
-        unknown = unknown_files(self.output, folders, self.new.keys() | {MANIFEST})
+        unknown = unknown_files(self.output, folders, self.new.keys() | {MANIFEST, PENDING})
         if unknown:
             shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
             self.warn(f"warning: {self.output}: {len(unknown)} file(s) not made by blog, left alone: {shown}")
@@ -296,6 +297,13 @@ class OutputWriter:
                 self.output.rmdir()
             except OSError:
                 pass
+
+
+def _remove_pending(output: Path) -> None:
+    try:
+        os.unlink(output / PENDING)
+    except FileNotFoundError:
+        pass
 
 
 def _serial(fn, items):
