@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from pathlib import PurePosixPath
+from sys import intern   # tags, categories, formats: repeated across posts, kept once (and pickled once)
 from zoneinfo import ZoneInfo
 
 from ..errors import BlogError
@@ -74,9 +75,9 @@ def parse_tags(value, source: str, line: int) -> tuple[tuple[str, ...], tuple[st
     for name in items:
         if not name:
             continue
-        slug = tag_slug(name)
+        slug = intern(tag_slug(name))
         if slug not in slugs:
-            names.append(name)
+            names.append(intern(name))
             slugs.append(slug)
     return tuple(names), tuple(slugs)
 
@@ -131,11 +132,11 @@ def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]
     fmt = body_format(meta, source, fm_lines)
     summary = text_field(meta, "summary", source, fm_lines)
     extra = tuple((str(k), without_controls(v)) for k, v in meta.items() if k not in _POST_KEYS)
-    category = "/" + str(rel.parent).strip(".").strip("/") if str(rel.parent) != "." else "/"
+    category = intern("/" + str(rel.parent).strip(".").strip("/") if str(rel.parent) != "." else "/")
     post = Post(
         id=str(rel.with_suffix("")), source=source, category=category, slug=rel.stem,
         title=title, date=when, tags=names, tag_slugs=slugs, summary=summary,
-        draft=draft, body_format=fmt, extra=extra, source_hash=digest(data),
+        draft=draft, body_format=intern(fmt), extra=extra, source_hash=digest(data),
         body_hash=digest(fmt.encode() + b"\0" + body.encode("utf-8")),
     )
     return post, body
@@ -151,11 +152,11 @@ def read_comment(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Comment
                       key_line(fm_lines, "date"))
     fmt = body_format(meta, source, fm_lines)
     folder = rel.parent
-    post_id = str(folder.with_name(folder.name[: -len(COMMENTS_SUFFIX)]))
+    post_id = intern(str(folder.with_name(folder.name[: -len(COMMENTS_SUFFIX)])))
     comment = Comment(
         id=str(rel), post_id=post_id, author=author, date=when,
         url=text_field(meta, "url", source, fm_lines), email=text_field(meta, "email", source, fm_lines),
-        body_format=fmt, source_hash=digest(data),
+        body_format=intern(fmt), source_hash=digest(data),
         body_hash=digest(b"comment\0" + fmt.encode() + b"\0" + body.encode("utf-8")),
     )
     return comment, body

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from .. import __version__
 
 CACHE_DIR = ".blog-cache"
-SCHEMA = "blog-cache 7 " + __version__   # 7: parts in LZ4
+SCHEMA = "blog-cache 8 " + __version__   # 7: parts in LZ4; 8: records share their tags' strings
 
 _ALLOWED = {
     ("generator.content.model", "Post"), ("generator.content.model", "Comment"),
