@@ -287,9 +287,9 @@ def disallowed_class(db: Path, tmp_path: Path) -> None:
 def wrong_shape(db: Path, tmp_path: Path) -> None:
     """Allowed classes, nonsense content: each file's stat is right but its record is a string."""
     cache = BuildCache(db.parent.parent)
-    records = cache.load_records()
+    records, base = cache.load_records()
     assert len(records) > 40
-    cache.save_records({rel: (*entry[:-1], "not a post") for rel, entry in records.items()})
+    cache.save_records({rel: (*entry[:-1], "not a post") for rel, entry in records.items()}, base)
     cache.close()
 
 

@@ -109,7 +109,6 @@ class BuildCache:
         self.pid = os.getpid()
         self._db = self._open()
         self._pid = os.getpid()
-        self._records_base: dict = {}
         self._said_part_damage = False   # get_parts says it once per process
 
     def _open(self) -> sqlite3.Connection:
@@ -171,21 +170,21 @@ class BuildCache:
 
     # Parsed records: {rel path: (mtime_ns, size, tz, record)}, stored as one blob because every build needs
     # all, plus a small blob of what changed since: an edit then rewrites one entry, not 14,000.
-    def load_records(self) -> dict:
+    def load_records(self) -> tuple[dict, dict]:
+        """(the records, the base blob they were read from: save_records() writes what changed since it)."""
         base = self.get_blob("records")
         changes = self.get_blob("records-changes") if isinstance(base, dict) else None
-        self._records_base = base if isinstance(base, dict) else {}
-        records = dict(self._records_base)
+        base = base if isinstance(base, dict) else {}
+        records = dict(base)
         if isinstance(changes, dict):
             for rel, entry in changes.items():
                 if entry is None:
                     records.pop(rel, None)
                 else:
                     records[rel] = entry
-        return records
+        return records, base
 
-    def save_records(self, records: dict) -> None:
-        base = self._records_base
+    def save_records(self, records: dict, base: dict) -> None:
         changes = {rel: entry for rel, entry in records.items() if base.get(rel) != entry}
         changes.update((rel, None) for rel in base.keys() - records.keys())
         self._write_records(records, changes)
@@ -201,8 +200,6 @@ class BuildCache:
         if rewrite:
             self.db.execute("DELETE FROM blobs WHERE name = 'records-changes'")
         self.db.execute("COMMIT")
-        if rewrite:
-            self._records_base = records
 
     @_survives_damage(lambda: None)
     def get_blob(self, name: str):
