@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,9 @@ def one_line_error(result, *named: str, status: int = 1) -> None:
     assert "Traceback" not in result.stderr
     for name in named:
         assert name in errors[0], (name, errors[0])
+
+
+def ctrl_c_reaches_it() -> None:
+    """Popen(preexec_fn=...) for a server the test stops with SIGINT: a test run started with SIGINT ignored (a
+    shell's `pytest &`, nohup) would have the server inherit that, and Python then leaves Ctrl-C ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

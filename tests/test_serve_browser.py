@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sitefactory import REPO, make_site, post
+from sitefactory import REPO, ctrl_c_reaches_it, make_site, post
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -116,7 +116,8 @@ def blog_serve(site: Path, logs: Path):
         port = free_port()
         with open(stdout, "w") as out, open(stderr, "w") as err:
             proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--watch",
-                                     "--port", str(port)], cwd=site, env=env, stdout=out, stderr=err)
+                                     "--port", str(port)], cwd=site, env=env, stdout=out, stderr=err,
+                                    preexec_fn=ctrl_c_reaches_it)
         serving = poll_log(proc, stdout, r"Serving .* at (http://127\.0\.0\.1:\d+)/ \(watching", STARTUP_S)
         if serving or "already in use" not in stdout.read_text():
             break

@@ -24,6 +24,7 @@ import pytest
 
 from generator.errors import BlogError
 from generator.serve.devserver import DevServer, serve
+from sitefactory import ctrl_c_reaches_it
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "TOP SECRET outside output"
@@ -240,7 +241,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, sig):
     )
     proc = subprocess.Popen([sys.executable, "-c", script, tmp_path / "output", tmp_path / "content"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=ctrl_c_reaches_it)
     try:
         for line in proc.stdout:
             if m := re.search(r"Serving .* at http://127\.0\.0\.1:(\d+)/", line):

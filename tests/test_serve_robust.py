@@ -17,7 +17,7 @@ import pytest
 
 from bench.synth import make_blog
 from generator.serve.devserver import DevServer, _Handler, _Server
-from sitefactory import REPO
+from sitefactory import REPO, ctrl_c_reaches_it
 
 
 def running(output: Path) -> DevServer:
@@ -83,7 +83,7 @@ def test_ctrl_c_while_the_rendering_pool_is_alive_prints_no_traceback(tmp_path):
         subprocess.run(["rm", "-rf", str(site / "output"), str(site / ".blog-cache")], check=True)
         proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--watch", "--port", "0"], cwd=site,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=ctrl_c_reaches_it)
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)   # as a terminal's Ctrl-C: the whole process group
         try:
