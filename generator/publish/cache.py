@@ -250,12 +250,7 @@ class BuildCache:
         """Which of these parts the cache holds: their keys only, from the index, no part read. Each part is
         checked where a page joins it (get_parts): at 100,000 posts reading and checking all 110,000 parts a new
         post's pages join took this process 1 s, and the workers read them all again."""
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(k for (k,) in self.db.execute(f"SELECT key FROM parts WHERE key IN ({marks})", chunk))
-        return found
+        return {key for (key,) in self._rows(keys, "parts", "key")}
 
     @_survives_damage(dict)
     def get_parts(self, keys: list[str]) -> dict[str, str]:
@@ -278,11 +273,11 @@ class BuildCache:
                 self.db.execute("DELETE FROM parts WHERE key = ?", (key,))
         return found
 
-    def _rows(self, keys: list[str], table: str):
+    def _rows(self, keys: list[str], table: str, columns: str = "key, html, sum"):
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            yield from self.db.execute(f"SELECT key, html, sum FROM {_table(table)} WHERE key IN ({marks})", chunk)
+            yield from self.db.execute(f"SELECT {columns} FROM {_table(table)} WHERE key IN ({marks})", chunk)
 
     @_survives_damage(lambda: False)
     def put_html(self, items: dict[str, str], table: str = "html") -> bool:
