@@ -185,6 +185,26 @@ def test_files_a_stopped_build_was_replacing_are_made_again(small_site):
     assert not (small_site / "output" / PENDING).exists()
 
 
+def test_a_stopped_builds_list_is_carried_until_a_manifest_is_in_place(small_site, monkeypatch):
+    """A build that finds a stopped build's list and is itself stopped before its manifest is in place must list
+    those files again with its own: the old manifest still vouches for them."""
+    from generator.build import BuildOptions, build as build_now
+    from generator.publish import writer
+
+    (small_site / "output" / PENDING).write_text(json.dumps({"version": 1, "paths": ["diary/hello.html"]}))
+    other = small_site / "content/book/other.md"
+    other.write_text(post("Other", "2014-02-26 09:00", "Edited.\n", tags=["book"]), encoding="utf-8")
+
+    def stopped(self, paths):
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(writer.OutputWriter, "_move_staged", stopped)
+    with pytest.raises(RuntimeError):
+        build_now(BuildOptions(site_dir=small_site), warn=lambda line: None)
+    listed = json.loads((small_site / "output" / PENDING).read_text())["paths"]
+    assert "diary/hello.html" in listed and "book/other.html" in listed
+
+
 @pytest.mark.parametrize("pending", ["not json", '{"paths": "diary/hello.html"}', "[1, 2]", ""])
 def test_an_unreadable_pending_list_trusts_no_entry(small_site, tmp_path, pending):
     """A list that does not parse could have named any file: every page is made again (and found unchanged),

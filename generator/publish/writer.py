@@ -242,7 +242,10 @@ class OutputWriter:
         return None if _same_bytes(self.output / MANIFEST, data) else self._stage_own("manifest", data)
 
     def _stage_pending(self, paths: list[str]) -> Path:
-        return self._stage_own("manifest-pending", pending_bytes(paths))
+        """The list of `paths`, and of the files a stopped build's list named (their entries read with no key):
+        until this build's manifest is in place, the old one still vouches for those too."""
+        carried = [path for path, (key, _) in self.old.items() if not key]
+        return self._stage_own("manifest-pending", pending_bytes(sorted({*paths, *carried})))
 
     def _stage_own(self, name: str, data: bytes) -> Path:
         """One of blog's own files for output/, staged."""
