@@ -185,6 +185,20 @@ def test_files_a_stopped_build_was_replacing_are_made_again(small_site):
     assert not (small_site / "output" / PENDING).exists()
 
 
+def test_a_file_a_stopped_build_added_is_blogs(small_site, tmp_path):
+    """A stopped build may have put a new page in place before the manifest that would list it: its list names
+    it, so the next build owns it (replaces it, says nothing of a file blog did not write)."""
+    (small_site / "content/diary/new.md").write_text(post("New", "2014-02-27 09:00", "New.\n", tags=["diary"]),
+                                                     encoding="utf-8")
+    (small_site / "output/diary/new.html").write_text("half a build ago")
+    (small_site / "output" / PENDING).write_text(json.dumps({"version": 1, "paths": ["diary/new.html",
+                                                                                     "../outside.html"]}))
+    result = run_blog(small_site, "build")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert tree(small_site / "output") == clean_tree(small_site, tmp_path, "clean")
+    assert not (small_site / "output" / PENDING).exists()
+
+
 def test_a_stopped_builds_list_is_carried_until_a_manifest_is_in_place(small_site, monkeypatch):
     """A build that finds a stopped build's list and is itself stopped before its manifest is in place must list
     those files again with its own: the old manifest still vouches for them."""

@@ -38,9 +38,10 @@ def read_manifest(output: Path, warn, written: bytes | None = None) -> tuple[dic
         return {}, None, b""
     files = {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
     suspect = pending_paths(output)
-    for path in files.keys() if suspect is None else suspect:
-        if path in files:
-            files[path] = ["", -1]   # made again, whatever its key says
+    # Made again, whatever their key says; a file the stopped build added is blog's too, though the manifest
+    # it did not live to write would have been the first to list it.
+    for path in list(files) if suspect is None else filter(manifest_path_ok, suspect):
+        files[path] = ["", -1]
     return files, inputs, digest
 
 
