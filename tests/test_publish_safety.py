@@ -199,6 +199,18 @@ def test_a_file_a_stopped_build_added_is_blogs(small_site, tmp_path):
     assert not (small_site / "output" / PENDING).exists()
 
 
+def test_a_first_build_stopped_before_its_manifest_is_repaired(small_site, tmp_path):
+    """A first build stopped after moving its files into place, before writing the first manifest: its list
+    names them, so the next build owns them all and finishes without --adopt."""
+    manifest = json.loads((small_site / "output" / MANIFEST).read_text())
+    (small_site / "output" / MANIFEST).unlink()
+    (small_site / "output" / PENDING).write_text(json.dumps({"version": 1, "paths": sorted(manifest["files"])}))
+    result = run_blog(small_site, "build")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert tree(small_site / "output") == clean_tree(small_site, tmp_path, "clean")
+    assert not (small_site / "output" / PENDING).exists()
+
+
 def test_a_stopped_builds_list_is_carried_until_a_manifest_is_in_place(small_site, monkeypatch):
     """A build that finds a stopped build's list and is itself stopped before its manifest is in place must list
     those files again with its own: the old manifest still vouches for them."""

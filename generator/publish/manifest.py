@@ -20,6 +20,16 @@ def read_manifest(output: Path, warn, written: bytes | None = None) -> tuple[dic
     """(path -> [key, size], the last build's inputs key, the digest of the file); nothing when there is none or
     it cannot be trusted. `written`: the digest of the manifest the last build wrote (kept in the cache): a file
     with that digest is the one blog wrote, and its 272,000 paths (at 100,000 posts) need no checking again."""
+    files, inputs, digest = _read_files(output, warn, written)
+    suspect = pending_paths(output)
+    # Made again, whatever their key says; a file the stopped build added is blog's too, though the manifest
+    # it did not live to write would have been the first to list it (on a first build, there is none yet).
+    for path in list(files) if suspect is None else filter(manifest_path_ok, suspect):
+        files[path] = ["", -1]
+    return files, inputs, digest
+
+
+def _read_files(output: Path, warn, written: bytes | None) -> tuple[dict[str, list], str | None, bytes]:
     try:
         raw = (output / MANIFEST).read_bytes()
         digest = manifest_digest(raw)
@@ -36,13 +46,7 @@ def read_manifest(output: Path, warn, written: bytes | None = None) -> tuple[dic
         warn(f"warning: {output / MANIFEST}: lists {bad!r}, which is not a file inside the output folder; "
              "ignored (as on a first build)")
         return {}, None, b""
-    files = {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}
-    suspect = pending_paths(output)
-    # Made again, whatever their key says; a file the stopped build added is blog's too, though the manifest
-    # it did not live to write would have been the first to list it.
-    for path in list(files) if suspect is None else filter(manifest_path_ok, suspect):
-        files[path] = ["", -1]
-    return files, inputs, digest
+    return {p: v for p, v in files.items() if isinstance(v, list) and len(v) == 2}, inputs, digest
 
 
 def pending_paths(output: Path) -> list[str] | None:
