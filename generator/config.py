@@ -157,8 +157,8 @@ def config_from_mapping(raw: dict, path: Path | str = CONFIG_NAME) -> Config:
 
 
 def _section(value, name: str, keys, shape: str, path, check) -> dict | None:
-    """A mapping section of config.yaml (`related:`, `images:`, `comments:`): None when it is absent; else the mapping, each
-    key known (an unknown one named, with the known ones) and each value passed to check(key, value)."""
+    """A mapping section of config.yaml (`related:`, `images:`, `comments:`): None when it is absent; else the
+    mapping, each key known (an unknown one named, with the known ones) and each value passed to check(key, value)."""
     if value is None:
         return None
     if not isinstance(value, dict):

@@ -2,9 +2,11 @@
 
 It holds parsed content records (keyed by each file's path, mtime and size; every record carries the hash of the
 bytes it came from), rendered HTML of post and comment bodies (keyed by the body's hash and the renderer's
-fingerprint) and each post's rendered block and archive entry (keyed by what they show and their templates). A cache from another generator version, a damaged file or a record that will not load is dropped
-and rebuilt, never trusted: every blob and body carries a checksum, damage SQLite finds in any query rebuilds the
-cache, and records are unpickled with an allow-list of the few classes they may contain.
+fingerprint) and each post's rendered block and archive entry (keyed by what they show and their templates).
+A cache from another generator version, a damaged file or a record that will not load is dropped and rebuilt,
+never trusted: every blob, body and part carries a checksum (a part's is checked where a page joins it), damage
+SQLite finds in any query rebuilds the cache, and records are unpickled with an allow-list of the few classes
+they may contain.
 """
 
 from __future__ import annotations
