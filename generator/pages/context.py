@@ -218,12 +218,9 @@ class RenderContext:
                            anchor=comment.anchor, body=Markup(self.body_html(comment)),
                            post_title=post.title, post_url=post.url)
 
-    def block(self, post: Post) -> Markup:
-        """The post's block (title, fields, body, tags, related, footer), rendered once per build."""
-        return self.blocks([post])[0]
-
     def blocks(self, posts) -> list[Markup]:
-        """The posts' blocks, those the cache holds read in one query (pages/parts.py)."""
+        """The posts' blocks (title, fields, body, tags, related, footer), each rendered once per build; those
+        the cache holds read in one query (pages/parts.py)."""
         return self._parts(self._blocks, posts, self.render_block)
 
     def _parts(self, made: dict, posts, render) -> list[Markup]:
@@ -253,12 +250,9 @@ class RenderContext:
         day headings). Rendered with that page only, so no other page pays for it."""
         return Markup(self.render_template(BLOCK_TEMPLATE, {"post": self.view(post), "heading": "h1"}))
 
-    def archive_item(self, post: Post) -> Markup:
-        """The post's entry in title-and-summary archives (a tag, a year, a month, a day), rendered once per
-        build: a post is listed on four or more archive pages."""
-        return self.archive_items([post])[0]
-
     def archive_items(self, posts) -> list[Markup]:
+        """The posts' entries in title-and-summary archives (a tag, a year, a month, a day), each rendered once
+        per build: a post is listed on four or more archive pages."""
         return self._parts(self._items, posts, self.render_archive_item)
 
     def render_archive_item(self, post: Post) -> str:
