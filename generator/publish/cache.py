@@ -282,12 +282,12 @@ class BuildCache:
             yield from self.db.execute(f"SELECT {columns} FROM {_table(table)} WHERE key IN ({marks})", chunk)
 
     @_survives_damage(lambda: False)
-    def put_html(self, items: dict[str, str], table: str = "html") -> bool:
-        """True when they are stored (False: the cache was found damaged, and is rebuilt)."""
+    def put_html(self, items: dict[str, str | bytes], table: str = "html") -> bool:
+        """True when they are stored (False: the cache was found damaged, and is rebuilt). Parts come
+        compressed (compress_part), by the worker that rendered them (pages/parts.py)."""
         self.db.execute("BEGIN")
-        if table == "parts":   # compressed by the caller where it already has the bytes (pages/parts.py)
-            rows = ((k, html if isinstance(html, bytes) else compress_part(html)) for k, html in items.items())
-            rows = ((k, data, _checksum(data)) for k, data in rows)
+        if table == "parts":
+            rows = ((k, data, _checksum(data)) for k, data in items.items())
         else:
             rows = ((k, html, _checksum(html.encode())) for k, html in items.items())
         self.db.executemany(f"INSERT OR REPLACE INTO {_table(table)} VALUES (?, ?, ?)", rows)
