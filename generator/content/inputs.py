@@ -50,8 +50,8 @@ def content_inputs(settings: str, content: Content, now: datetime, future: bool,
     # Later than now, each of these changes what is shown: a post's or comment's date, a post's closing.
     later = [] if future else [r.date for r in (*content.posts, *content.comments) if r.date > now]
     if forms is not None:
-        parts += forms.inputs(shown)   # which posts the clock has closed to comments
-        closing = forms.next_closing(shown)
+        closed, closing = forms.clock(shown)   # which posts the clock has closed to comments, and the next
+        parts += closed
         if closing is not None:
             later.append(closing)
     return Inputs(len(shown), make_key(settings, parts), min(later).timestamp() if later else None)

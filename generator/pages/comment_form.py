@@ -75,14 +75,16 @@ class CommentForms:
         signed here: a build that renders few pages signs few."""
         return f"{not comments_closed(post, self.settings, self.now)}\x1d{self.secret_key}"
 
-    def inputs(self, posts: list[Post]) -> list[str]:
-        """For the build's no-change check: which posts the clock has closed (the secret is in the check's
-        settings part, content/inputs.py)."""
+    def clock(self, posts: list[Post]) -> tuple[list[str], datetime | None]:
+        """For the build's no-change check, in one pass: which posts the clock has closed, and the first moment
+        from now on when it closes another (the secret is in the check's settings part, content/inputs.py)."""
         if self.settings.close_after_days is None:
-            return []
-        return ["closed\0" + p.id for p in posts if comments_closed(p, self.settings, self.now)]
-
-    def next_closing(self, posts: list[Post]) -> datetime | None:
-        """The first moment from now on when the clock closes one of these posts' comments."""
-        times = [t for p in posts if (t := clock_closes_at(p, self.settings)) is not None and t >= self.now]
-        return min(times) if times else None
+            return [], None
+        closed, later = [], []
+        for post in posts:
+            closing = clock_closes_at(post, self.settings)   # None: closed in its file (the days are set)
+            if closing is None or self.now > closing:   # as comments_closed() says
+                closed.append("closed\0" + post.id)
+            else:
+                later.append(closing)
+        return closed, min(later, default=None)
