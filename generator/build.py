@@ -35,8 +35,8 @@ from .pages.parts import prepare_parts
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
-from .pages.site_files import (SITEMAP_GROUP, StaticFolder, copied_files, favicon, newest_comment, not_found_page,
-                                sitemap_page, sitemap_urls)
+from .pages.site_files import StaticFolder, copied_files, favicon, not_found_page
+from .pages.sitemap import SITEMAP_GROUP, newest_comment, sitemap_pages
 from .content.related_answers import start_related
 from .render.images import IMAGES_FINGERPRINT
 from .render.theme import fingerprint, make_environment, template_dirs, template_fingerprints, theme_dir
@@ -256,7 +256,7 @@ def collect_pages(ctx: RenderContext, site_dir: Path, statics: list[StaticFolder
     pages.extend(legacy_pages(ctx, [p if p.__class__ is str else p.path for p in pages]))
     # The sitemap shows the whole structure, and the date of the newest comment.
     if ctx.wants(SITEMAP_GROUP, (), extra=ctx.structure + newest_comment(ctx.site)):
-        pages.extend(sitemap_page(ctx, sitemap_urls(ctx)))
+        pages.extend(sitemap_pages(ctx))
     keep_skipped()
     pages.extend(attachment_pages(ctx, site_dir, site_dir / CACHE_DIR))
     theme_static, content_static = statics

@@ -146,6 +146,82 @@ def test_the_sitemap_lists_every_page_a_reader_can_reach(out):
         assert url in listed
 
 
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def urlset(path) -> list[tuple[str, str]]:
+    root = ElementTree.parse(path).getroot()
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset", path
+    return [(u.findtext("s:loc", namespaces=SITEMAP_NS), u.findtext("s:lastmod", "", SITEMAP_NS))
+            for u in root.findall("s:url", SITEMAP_NS)]
+
+
+def sitemap_index(out) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """File name -> (its lastmod in the index, its (URL, lastmod) entries), from sitemap.xml as an index."""
+    root = ElementTree.parse(out / "sitemap.xml").getroot()
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    files = {}
+    for entry in root.findall("s:sitemap", SITEMAP_NS):
+        name = entry.findtext("s:loc", namespaces=SITEMAP_NS).removeprefix("https://example.org/")
+        files[name] = (entry.findtext("s:lastmod", "", SITEMAP_NS), urlset(out / name))
+    return files
+
+
+def test_a_sitemap_over_the_protocols_limit_is_an_index_of_files_within_it(tmp_path, monkeypatch):
+    from generator.pages import sitemap
+
+    monkeypatch.setattr(sitemap, "MAX_URLS", 5)
+    files = {rel: post(title, date, tags=["life"]) for rel, (title, date) in POSTS.items()}
+    site = make_site(tmp_path, files, {"base_url": "https://example.org/", "posts_per_page": 2})
+    out = build(site)
+    index = sitemap_index(out)
+    assert all(len(entries) <= 5 for _, entries in index.values())
+    for lastmod, entries in index.values():
+        assert lastmod == max(date for _, date in entries)
+    listed = [url.removeprefix("https://example.org") for _, entries in index.values() for url, _ in entries]
+    assert len(listed) == len(set(listed))
+    written = {"/" + p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html")}
+    assert set(listed) == written - {"/404.html"}
+    # The posts, oldest first, in files of their own: a new post changes only the last of them.
+    posts = [url.removeprefix("https://example.org") for name, (_, entries) in index.items()
+             if name.startswith("sitemap-posts-") for url, _ in entries]
+    assert posts == [URLS[title] for title in reversed(NEWEST_FIRST)]
+    assert sorted(index) == ["sitemap-pages-%d.xml" % n for n in range(1, len(index) - 1)] + [
+        "sitemap-posts-1.xml", "sitemap-posts-2.xml"]
+    first = (out / "sitemap-posts-1.xml").stat()
+
+    (site / "content/diary/new.md").write_text(post("New", "2014-04-01 09:00", tags=["life"]), encoding="utf-8")
+    build(site)
+    again = (out / "sitemap-posts-1.xml").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert sitemap_index(out)["sitemap-posts-2.xml"][1][-1] == ("https://example.org/diary/new.html", "2014-04-01")
+
+    # The new post gone, and the site within the limit: one sitemap again, and the files of the index gone.
+    monkeypatch.setattr(sitemap, "MAX_URLS", len(listed))
+    (site / "content/diary/new.md").unlink()
+    build(site)
+    assert sorted(url.removeprefix("https://example.org") for url, _ in urlset(out / "sitemap.xml")) == sorted(listed)
+    assert not list(out.glob("sitemap-*.xml"))
+
+
+def test_each_file_of_a_big_sitemap_is_within_the_protocols_size(tmp_path, monkeypatch):
+    """Sized before the links are made: a path of non-ASCII letters and '&' takes many bytes once encoded."""
+    from generator.pages import sitemap
+
+    monkeypatch.setattr(sitemap, "MAX_BYTES", 1500)
+    files = {rel: post(title, date) for rel, (title, date) in POSTS.items()}
+    files["content/café/naïve & co €.md"] = post("Naïve", "2014-02-02 10:00")
+    out = build(make_site(tmp_path, files, {"base_url": "https://example.org/blog/"}))
+    root = ElementTree.parse(out / "sitemap.xml").getroot()
+    names = [loc.text.removeprefix("https://example.org/blog/") for loc in root.findall("s:sitemap/s:loc",
+                                                                                         SITEMAP_NS)]
+    assert len(names) > 3
+    for name in names:
+        assert (out / name).stat().st_size <= 1500
+    urls = [url for name in names for url, _ in urlset(out / name)]
+    assert "https://example.org/blog/caf%C3%A9/na%C3%AFve%20&%20co%20%E2%82%AC.html" in urls
+
+
 def test_the_old_pagination_words_are_a_theme_setting_away(tmp_path):
     files = {rel: post(title, date) for rel, (title, date) in POSTS.items()}
     listing = (REPO / "themes/default/templates/listing.html").read_text(encoding="utf-8")

@@ -27,7 +27,7 @@ from ..publish.keys import make_key
 
 BLOB = "changes"
 GROUPS_BLOB = "changes-groups"   # the groups' part, rewritten only when it changed: most edits leave it
-VERSION = 6   # the tokens and what they group; the record in two blobs; block keys
+VERSION = 7   # the tokens and what they group; the record in two blobs; block keys; the sitemap in files
 
 
 @dataclass

@@ -1,0 +1,130 @@
+"""The sitemap: every page a reader can reach, for search engines.
+
+The protocol (sitemaps.org) takes at most 50,000 URLs and 50 MB a file. A blog within that has one
+`sitemap.xml`, as most have. A bigger one (30,000 posts make 50,000 pages) has `sitemap.xml` as an index of
+files of at most that: its posts, oldest first, in `sitemap-posts-N.xml`, so that a new post changes only the
+last of them, and its other pages in `sitemap-pages-N.xml`.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from . import Page, paginate
+from .context import RenderContext
+
+# The sitemap shows only which pages there are, and the posts' dates: the structure of the site (changes.py).
+SITEMAP_GROUP = "sitemap"
+MAX_URLS = 50_000
+MAX_BYTES = 50 * 1024 * 1024
+_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def sitemap_pages(ctx: RenderContext):
+    """`sitemap.xml`, and the files it indexes when the site is too big for one."""
+    posts, others = sitemap_urls(ctx)
+    front = len(paginate(ctx.site.ordered, ctx.config.posts_per_page, "/"))
+    base = 5 * len(ctx.config.absolute("").encode())   # escaped: '&' is 5 bytes
+    if len(posts) + len(others) <= MAX_URLS and _size(posts, base) + _size(others, base) <= MAX_BYTES:
+        # The front page's pages, the posts newest first, then the rest: the order a reader meets them.
+        yield _urlset(ctx, "sitemap.xml", others[:front] + posts[::-1] + others[front:])
+        return
+    files = []
+    for kind, urls in (("posts", posts), ("pages", others)):
+        for number, chunk in enumerate(_chunks(urls, base), start=1):
+            name = f"sitemap-{kind}-{number}.xml"
+            files.append((name, max(lastmod for _, lastmod in chunk)))
+            yield _urlset(ctx, name, chunk)
+    yield _index(ctx, files)
+
+
+def sitemap_urls(ctx: RenderContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(URL, last modified ISO date) of every page a reader can reach from the front page: the posts, oldest
+    first; and the others: each page of every listing and archive, the standalone pages, the indexes. (The 404
+    page, feeds and old-URL redirects are not pages to index.)"""
+    from .archives import LIST_PAGE_SIZE
+    from .indexes import ARCHIVES_URL, CATEGORIES_URL
+
+    site = ctx.site
+
+    def newest(posts) -> str:
+        return posts[0].date.date().isoformat() if posts else ""
+
+    def pages_of(posts, size: int, base: str) -> list[tuple[str, str]]:
+        return [(page.url, newest(page.items)) for page in paginate(posts, size, base)]
+
+    per_page = ctx.config.posts_per_page
+    posts = [(p.url, p.date.date().isoformat()) for p in reversed(site.ordered)]
+    urls = pages_of(site.ordered, per_page, "/")
+    for category, listed in sorted(site.categories.items()):
+        if category != "/":
+            urls += pages_of(listed, per_page, category + "/")
+    urls.append(("/tags/", newest(site.ordered)))
+    for tag in site.tags.values():
+        urls += pages_of(tag.posts, LIST_PAGE_SIZE, tag.url)
+    for year, listed in sorted(site.years.items()):
+        urls += pages_of(listed, LIST_PAGE_SIZE, f"/{year:04d}/")
+    for (year, month), listed in sorted(site.months.items()):
+        urls += pages_of(listed, LIST_PAGE_SIZE, f"/{year:04d}/{month:02d}/")
+    for (year, month, day), listed in sorted(site.days.items()):
+        urls += pages_of(listed, LIST_PAGE_SIZE, f"/{year:04d}/{month:02d}/{day:02d}/")
+    urls += [(p.url, "") for p in site.pages]   # undated: a page's file time is not part of the content
+    urls += [(ARCHIVES_URL, newest(site.ordered)), (CATEGORIES_URL, newest(site.ordered))]
+    urls.append(("/comments/", newest_comment(site)))   # linked from every page's header
+    return posts, urls
+
+
+def newest_comment(site) -> str:
+    """The date of the newest comment ('' with none): the recent comments page's date in the sitemap."""
+    newest = max((c.date for comments in site.comments.values() for c in comments), default=None)
+    return newest.date().isoformat() if newest else ""
+
+
+# An <url> line at its longest: the base URL, the path percent-encoded (a character is up to 4 bytes of UTF-8,
+# 12 encoded) and a date.
+_LINE = len("  <url><loc></loc><lastmod>2014-02-24</lastmod></url>\n")
+_HEAD = 200
+
+
+def _size(urls, base: int) -> int:
+    """At least the bytes `urls` take in a sitemap file, without making the links (170,000 at 100,000 posts)."""
+    return _HEAD + sum(base + 12 * len(url) + _LINE for url, _ in urls)
+
+
+def _chunks(urls, base: int):
+    """`urls` in runs the protocol allows a file."""
+    chunk, size = [], _HEAD
+    for entry in urls:
+        line = base + 12 * len(entry[0]) + _LINE
+        if chunk and (len(chunk) == MAX_URLS or size + line > MAX_BYTES):
+            yield chunk
+            chunk, size = [], _HEAD
+        chunk.append(entry)
+        size += line
+    if chunk:
+        yield chunk
+
+
+def _urlset(ctx: RenderContext, name: str, urls: list[tuple[str, str]]) -> Page:
+    def render():
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{_NS}">']
+        for url, lastmod in urls:
+            mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+            lines.append(f"  <url><loc>{escape(ctx.config.link(url))}</loc>{mod}</url>")
+        lines.append("</urlset>\n")
+        return "\n".join(lines).encode("utf-8")
+
+    return Page(name, ctx.data_key_of("sitemap", name, urls), render, "the sitemap", group=SITEMAP_GROUP)
+
+
+def _index(ctx: RenderContext, files: list[tuple[str, str]]) -> Page:
+    def render():
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{_NS}">']
+        for name, lastmod in files:
+            mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+            lines.append(f"  <sitemap><loc>{escape(ctx.config.link('/' + name))}</loc>{mod}</sitemap>")
+        lines.append("</sitemapindex>\n")
+        return "\n".join(lines).encode("utf-8")
+
+    return Page("sitemap.xml", ctx.data_key_of("sitemap index", files), render, "the sitemap",
+                group=SITEMAP_GROUP)
