@@ -180,6 +180,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     # A kept file was removed or changed by hand, or a stopped build left it: key every page.
                     ctx.changes, ctx.kept_groups = changes.EVERYTHING, {}
                     items = collect_pages(ctx, site_dir, statics)
+                if ctx.changes.measure and record is not None:
+                    record.drop_groups()
+                    ctx.changes = replace(ctx.changes, kept={}, extras={}, shapes={})
                 todo = writer.changed(items)
                 try:
                     if options.on_first and not early:

@@ -53,6 +53,11 @@ class Record:
             return None
         return cls(head[1], head[2], head[3], head[4], *groups[1:], serial=head[5], blocks=head[6])
 
+    def drop_groups(self) -> None:
+        """The groups, extras and shapes, once a collection that took every group's shape has used them: save()
+        rewrites them without a look (the shapes differ), and at 100,000 posts they are 70 MB through rendering."""
+        self.groups, self.extras, self.shapes = {}, {}, {}
+
     def save(self, cache, old: Record | None) -> None:
         """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged."""
         same = old is not None and self.shapes is old.shapes and self.groups == old.groups and \
