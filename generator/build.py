@@ -167,6 +167,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 facts = changes.post_facts(ctx)
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts)
                 ctx.carry_block_keys(changes.carried_block_keys(record, ctx.changes, facts))
+                if record is not None:
+                    record.drop_posts()
                 parts = 0
                 early = options.on_first and ctx.changes.dirty is not None and (
                     ctx.changes.templates or ctx.changes.measure)

@@ -40,3 +40,21 @@ def test_other_unknown_keys_are_still_errors(tmp_path):
     result = run_blog(site, "build")
     assert result.returncode == 1 and "'theme_settings' must be a mapping" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_archive_template_may_list_the_posts_its_own_way(tmp_path):
+    """archive.html gets `posts` (title, url, date, tags, summary) beside the rendered `items`."""
+    archive = (REPO / "themes/default/templates/archive.html").read_text(encoding="utf-8")
+    mine = archive.replace('<ul class="archive">', '<ol class="mine" data-count="{{ posts|length }}">{% for p in posts %}'
+                           '<li><a href="{{ p.url }}">{{ p.title }}</a> {{ p.tags|map(attribute="title")|join(",") }}'
+                           '</li>{% endfor %}</ol>\n<ul class="archive">', 1)
+    assert mine != archive
+    site = make_site(tmp_path, {"content/a.md": post("A & co", "2014-02-24 10:00", tags=["x", "y"]),
+                                "content/b/c.md": post("C", "2014-02-25 10:00", tags=["x"]),
+                                "templates/archive.html": mine})
+    out = build(site)
+    listed = html(out / "tags/x/index.html").select_one("ol.mine")
+    assert listed["data-count"] == "2"
+    assert [(a.get_text(), a["href"], li.get_text().split(" ")[-1]) for li in listed.find_all("li")
+            for a in li.find_all("a")] == [("C", "/b/c.html", "x"), ("A & co", "/a.html", "x,y")]
+    assert html(out / "2014/02/24/index.html").select_one("ol.mine")["data-count"] == "1"

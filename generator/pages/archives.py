@@ -32,11 +32,12 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         shape()
         key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])
+        ids = ctx.post_ids(page.items)   # not the posts: see listings.py
 
-        def render(page=page):
+        def render(page=page, ids=ids):
             return ctx.render_page("archive.html", {
-                "title": title, "items": ctx.archive_items(page.items),
-                "posts": [ctx.view(p, with_body=False) for p in page.items],   # for themes that list them their way
+                "title": title, "items": ctx.archive_items(ids),
+                "posts": ctx.views_of(ids),   # for themes that list them their way
                 "feeds": feeds, **nav, **page.template_vars(),
             })
 

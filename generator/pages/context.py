@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from markupsafe import Markup
@@ -218,27 +219,40 @@ class RenderContext:
                            anchor=comment.anchor, body=Markup(self.body_html(comment)),
                            post_title=post.title, post_url=post.url)
 
-    def blocks(self, posts) -> list[Markup]:
-        """The posts' blocks (title, fields, body, tags, related, footer), each rendered once per build; those
-        the cache holds read in one query (pages/parts.py)."""
-        return self._parts(self._blocks, posts, self.render_block)
+    @staticmethod
+    def post_ids(posts) -> str:
+        """The posts' ids as one string, for a page's render() to join their parts by: made while pages are
+        collected, so a worker that renders the page reads one string of this process's, not the posts. A
+        worker that touches an object it inherited (its reference count) copies the memory page it sits on: at
+        100,000 posts, rendering the pages a new post shifts copied 40 MB of posts, ids and dates per worker."""
+        return "\n".join([post.id for post in posts])   # no id holds a line break (loader.py refuses them)
 
-    def _parts(self, made: dict, posts, render) -> list[Markup]:
+    def views_of(self, ids: str) -> Sequence[PostView]:
+        """The posts' views (without bodies), made only if a template reads them."""
+        return _Lazy(lambda: [self.view(self.site.posts[i], with_body=False) for i in ids.split("\n") if i])
+
+    def blocks(self, ids: str) -> list[Markup]:
+        """The blocks (title, fields, body, tags, related, footer) of the posts `ids` (post_ids()), each rendered
+        once per build; those the cache holds read in one query (pages/parts.py)."""
+        return self._parts(self._blocks, ids, self.render_block)
+
+    def _parts(self, made: dict, ids: str, render) -> list[Markup]:
         """Each post's part from `made` (rendered this build, or a CachedPart read now, each time a page joins
         it), else rendered now and kept for the rest of the build."""
-        parts = [made.get(post.id) for post in posts]
+        post_ids = ids.split("\n") if ids else []
+        parts = [made.get(post_id) for post_id in post_ids]
         cached = [part for part in parts if part.__class__ is CachedPart]
         read = cached[0].cache.get_parts([part.key for part in cached]) if cached else {}
         shown = []
-        for post, part in zip(posts, parts):
+        for post_id, part in zip(post_ids, parts):
             if part is None:
-                part = made[post.id] = Markup(render(post))
+                part = made[post_id] = Markup(render(self.site.posts[post_id]))
             elif part.__class__ is CachedPart:
                 html = read.get(part.key)
                 if html is not None:
                     part = Markup(html)
                 else:   # lost or damaged since prepare_parts() found it: rendered here, once
-                    part = made[post.id] = Markup(render(post))
+                    part = made[post_id] = Markup(render(self.site.posts[post_id]))
             shown.append(part)
         return shown
 
@@ -250,10 +264,10 @@ class RenderContext:
         day headings). Rendered with that page only, so no other page pays for it."""
         return Markup(self.render_template(BLOCK_TEMPLATE, {"post": self.view(post), "heading": "h1"}))
 
-    def archive_items(self, posts) -> list[Markup]:
-        """The posts' entries in title-and-summary archives (a tag, a year, a month, a day), each rendered once
-        per build: a post is listed on four or more archive pages."""
-        return self._parts(self._items, posts, self.render_archive_item)
+    def archive_items(self, ids: str) -> list[Markup]:
+        """The entries of the posts `ids` (post_ids()) in title-and-summary archives (a tag, a year, a month, a
+        day), each rendered once per build: a post is listed on four or more archive pages."""
+        return self._parts(self._items, ids, self.render_archive_item)
 
     def render_archive_item(self, post: Post) -> str:
         return self.render_template(ENTRY_TEMPLATE, {"post": self.view(post, with_body=False)})
@@ -286,6 +300,28 @@ class RenderContext:
 
 def category_url(category: str) -> str:
     return "/" if category == "/" else category + "/"
+
+
+class _Lazy(Sequence):
+    """A list made by `make()` the first time a template reads it: an archive page offers its posts' views to
+    themes that list them their own way, and the default theme does not."""
+
+    def __init__(self, make: Callable[[], list]):
+        self._make, self._items = make, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self):
+        return iter(self._list())
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,10 +32,14 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
             continue
         key = ctx.templates_key(TEMPLATES, "listing", page.url, shared, page.older or "", page.newer or "",
                       [ctx.block_key(p) for p in page.items])
+        # What render() needs of the posts, made here: a worker that read the posts themselves would copy the
+        # memory they sit in (reference counts), most of the model at 100,000 posts (context.py: post_ids).
+        ids = ctx.post_ids(page.items)
+        day_counts = [(day, len(list(group))) for day, group in groupby(page.items, key=_day)]
 
-        def render(page=page):
-            blocks = iter(_blocks(ctx, page.items))
-            days = [(day, [next(blocks) for _ in group]) for day, group in groupby(page.items, key=_day)]
+        def render(page=page, ids=ids, day_counts=day_counts):
+            blocks = iter(_blocks(ctx, ids))
+            days = [(day, [next(blocks) for _ in range(count)]) for day, count in day_counts]
             return ctx.render_page("listing.html", {
                 "title": title, "days": days, "feeds": feeds, "is_front": base == "/" and page.number == 1,
                 "breadcrumbs": list(crumbs),
@@ -45,10 +49,10 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         yield Page(page_path(page.url), key, render, source, blocks=tuple(page.items), group=token)
 
 
-def _blocks(ctx: RenderContext, posts) -> list[Markup]:
+def _blocks(ctx: RenderContext, ids: str) -> list[Markup]:
     """Each post's block; below the page's first picture, a block's first picture loads lazily too."""
     blocks, seen_image = [], False
-    for block in ctx.blocks(posts):
+    for block in ctx.blocks(ids):
         blocks.append(Markup(make_lazy(block)) if seen_image else block)
         seen_image = seen_image or "<img" in block
     return blocks
