@@ -9,6 +9,7 @@ the short way is never taken while one does.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from generator.build import BuildOptions, build
 from generator.publish.cache import BuildCache
-from sitefactory import html, make_site, post, text
+from sitefactory import html, make_site, post, snapshot, text
 
 UTC = ZoneInfo("UTC")
 FORM = {"form_url": "https://blog.example.org/comment", "close_after_days": 10}
@@ -157,3 +158,18 @@ def test_a_remembered_key_of_another_shape_is_ignored(site, damage):
     cache.close()
     result = run(site, "2014-02-22 13:00")
     assert result.stats.written == 0 and front_titles(site) == ["New", "Old"]
+
+
+def test_a_site_moved_to_another_folder_rewrites_nothing(site, tmp_path, no_records):
+    """Nothing in the remembered key is an absolute path: a site moved or restored from a backup with its output
+    and cache, times kept, is found as it was (content/static/ included, whose folder was once in the key)."""
+    (site / "content/static").mkdir()
+    (site / "content/static/robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    age(site)
+    run(site, "2014-02-22 12:00")
+    moved = tmp_path / "elsewhere" / "site"
+    shutil.copytree(site, moved, symlinks=True)   # copy2: modification times kept
+    before = snapshot(moved / "output")
+    with no_records:
+        run(moved, "2014-02-22 12:05")
+    assert snapshot(moved / "output") == before

@@ -33,7 +33,8 @@ def settings_key(global_key: str, future: bool, drafts: bool, standalone, static
     global key holds the config, so the time zone the records were read in)."""
     parts = [global_key, repr((future, drafts))]
     parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
-    parts += [f"{s.folder}\0{rel}\0{key}" for s in statics for rel, _, key in s.files]
+    # By where they are published, not their folder: a site moved elsewhere is the same site.
+    parts += [f"{s.prefix}\0{rel}\0{key}" for s in statics for rel, _, key in s.files]
     if forms is not None:
         parts.append("comment form\0" + forms.secret_key)
     return make_key(parts)
