@@ -32,9 +32,10 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         shape()
         key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])
-        ids = ctx.post_ids(page.items)   # not the posts: see listings.py
+        held = ctx.ids_to_hold(page.items)   # not the posts: see listings.py
 
-        def render(page=page, ids=ids):
+        def render(page=page, held=held):
+            ids = held if held is not None else ctx.post_ids(page.items)
             return ctx.render_page("archive.html", {
                 "title": title, "items": ctx.archive_items(ids),
                 "posts": ctx.views_of(ids),   # for themes that list them their way

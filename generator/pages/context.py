@@ -234,6 +234,12 @@ class RenderContext:
         100,000 posts, rendering the pages a new post shifts copied 40 MB of posts, ids and dates per worker."""
         return "\n".join([post.id for post in posts])   # no id holds a line break (loader.py refuses them)
 
+    def ids_to_hold(self, posts) -> str | None:
+        """post_ids(posts) made now, where a page is collected, after an edit; None on a full build, whose
+        workers render every part and so touch every post anyway: the strings would only cost memory there
+        (90 MB at 100,000 posts). A page's render() then makes them itself."""
+        return None if self.changes.dirty is None else self.post_ids(posts)
+
     def views_of(self, ids: str) -> Sequence[PostView]:
         """The posts' views (without bodies), made only if a template reads them."""
         return _Lazy(lambda: [self.view(self.site.posts[i], with_body=False) for i in ids.split("\n") if i])

@@ -34,11 +34,11 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                       [ctx.block_key(p) for p in page.items])
         # What render() needs of the posts, made here: a worker that read the posts themselves would copy the
         # memory they sit in (reference counts), most of the model at 100,000 posts (context.py: post_ids).
-        ids = ctx.post_ids(page.items)
+        held = ctx.ids_to_hold(page.items)
         day_counts = [(day, len(list(group))) for day, group in groupby(page.items, key=_day)]
 
-        def render(page=page, ids=ids, day_counts=day_counts):
-            blocks = iter(_blocks(ctx, ids))
+        def render(page=page, held=held, day_counts=day_counts):
+            blocks = iter(_blocks(ctx, held if held is not None else ctx.post_ids(page.items)))
             days = [(day, [next(blocks) for _ in range(count)]) for day, count in day_counts]
             return ctx.render_page("listing.html", {
                 "title": title, "days": days, "feeds": feeds, "is_front": base == "/" and page.number == 1,
