@@ -140,8 +140,12 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
     by_id = {p.id: p for p in published}
 
     categories: dict[str, list[Post]] = defaultdict(list)
+    ancestors: dict[str, list[str]] = {}   # a blog has tens of category paths, and 100,000 posts in them
     for post in published:
-        for path in category_ancestors(post.category):
+        paths = ancestors.get(post.category)
+        if paths is None:
+            paths = ancestors[post.category] = category_ancestors(post.category)
+        for path in paths:
             categories[path].append(post)
 
     spellings: dict[str, Counter] = defaultdict(Counter)
