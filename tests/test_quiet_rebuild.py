@@ -173,3 +173,21 @@ def test_a_site_moved_to_another_folder_rewrites_nothing(site, tmp_path, no_reco
     with no_records:
         run(moved, "2014-02-22 12:05")
     assert snapshot(moved / "output") == before
+
+
+def test_a_new_version_of_blog_takes_the_long_way_once(site, monkeypatch):
+    """A pull or an upgrade changes blog's own files: its first build reads the records (so a change of the
+    record's or the cache's form is seen), and the next is quiet again."""
+    from generator.content import inputs
+
+    reads = []
+    load = BuildCache.load_records
+    monkeypatch.setattr(BuildCache, "load_records", lambda self: reads.append(1) or load(self))
+    run(site, "2014-02-22 12:00")
+    run(site, "2014-02-22 12:01")
+    assert len(reads) == 1
+    monkeypatch.setattr(inputs, "code_key", lambda: "another version of blog")
+    run(site, "2014-02-22 12:02")
+    assert len(reads) == 2
+    run(site, "2014-02-22 12:03")
+    assert len(reads) == 2

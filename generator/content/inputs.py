@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..publish.keys import make_key
+from ..publish.keys import code_key, make_key
 from .loader import Content, Listing
 from .model import is_published
 
@@ -31,7 +31,7 @@ class Inputs:
 def settings_key(global_key: str, future: bool, drafts: bool, standalone, statics, forms) -> str:
     """Everything in the inputs but the content listing's records: all of it read on every build anyway (the
     global key holds the config, so the time zone the records were read in)."""
-    parts = [global_key, repr((future, drafts))]
+    parts = [global_key, code_key(), repr((future, drafts))]
     parts += [f"page\0{p.id}\0{p.source_hash}" for p in standalone]
     # By where they are published, not their folder: a site moved elsewhere is the same site.
     parts += [f"{s.prefix}\0{rel}\0{key}" for s in statics for rel, _, key in s.files]
