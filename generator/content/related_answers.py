@@ -24,16 +24,18 @@ def start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str,
     (a core would idle otherwise). Returns a call that gives (answers, seconds spent computing them)."""
     started = time.perf_counter()
     settings = site.config.related
-    items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     ignore = {tag_slug(t) for t in settings.ignore_tags}
     frame = make_key("related 2", str(settings.count), sorted(ignore))
-    # Plain strings, not repr() of 10,000 items: this key is taken on every build that gets this far.
-    key = make_key(frame, [f"{it.id}\x1d{' '.join(it.keywords)}\x1d{it.timestamp!r}\x1d{it.title}" for it in items])
+    # Plain strings from the posts, not repr() of 100,000 items nor the items themselves: this key is taken on
+    # every build that gets this far, and most find the cached answers.
+    key = make_key(frame, [f"{p.id}\x1d{' '.join(p.tag_slugs)}\x1d{p.date.timestamp()!r}\x1d{p.title}"
+                           for p in site.ordered])
     # Two blobs: the answers (every build needs them) and what they were computed from (only an edit does).
     cached = cache.get_blob("related")
     if _answers_blob(cached) and cached[0] == key:
         answers = cached[2]
         return lambda: (answers, time.perf_counter() - started)
+    items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
 
     def finish(answers: dict, seconds: float):
