@@ -3,9 +3,9 @@ block rendered once and reused by every page that shows it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from collections.abc import Sequence
 from typing import Any, Callable
 
 from markupsafe import Markup
