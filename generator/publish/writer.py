@@ -190,15 +190,16 @@ class OutputWriter:
     def publish(self, inputs: str | None = None) -> WriteStats:
         removed = [p for p in self.old if p not in self.new]
         removed.sort()
+        manifest = manifest_bytes({path: self.new[path] for path in self._order}, inputs)   # in page order
         if not self.stats.staged and not removed and not self.present - self.old.keys() and _same_bytes(
-                self.output / MANIFEST, self._manifest_bytes(self.new, inputs, ordered=True)):
+                self.output / MANIFEST, manifest):
             self.discard(keep_output=True)
             _remove_pending(self.output)   # a stopped build's, whose files this build found as they should be
             return self.stats
         if not self.output.is_dir() or not self.staging.is_dir():
             self._open_staging()   # nothing was staged (only removals, or a manifest to write)
         plan_moves(self.output, self.stats.staged, self.present, self.old, self.sources, removed, self.adopt)
-        final = self._stage_manifest({path: self.new[path] for path in self._order}, inputs)
+        final = self._stage_manifest(manifest)
         # Until the last file is in place, the manifest must not vouch for any file being replaced: the pending
         # list names them, so a build killed half way is repaired by the next, whatever the content is by then.
         pending = self._stage_pending(self.stats.staged) if self.stats.staged else None
@@ -232,12 +233,8 @@ class OutputWriter:
             self._warn_unknown_files(sorted(folders))
         return self.stats
 
-    def _manifest_bytes(self, files: dict, inputs: str | None, ordered: bool = False) -> bytes:
-        return manifest_bytes({path: files[path] for path in self._order} if ordered else files, inputs)
-
-    def _stage_manifest(self, files: dict, inputs: str | None) -> Path | None:
+    def _stage_manifest(self, data: bytes) -> Path | None:
         """The new manifest, staged; None when output/ has it already."""
-        data = self._manifest_bytes(files, inputs)
         self.manifest_digest = manifest_digest(data)
         return None if _same_bytes(self.output / MANIFEST, data) else self._stage_own("manifest", data)
 
