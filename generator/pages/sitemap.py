@@ -22,15 +22,16 @@ _NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 def sitemap_pages(ctx: RenderContext):
     """`sitemap.xml`, and the files it indexes when the site is too big for one."""
-    posts, others = sitemap_urls(ctx)
-    front = len(paginate(ctx.site.ordered, ctx.config.posts_per_page, "/"))
+    front, posts, others = sitemap_urls(ctx)
     base = 5 * len(ctx.config.absolute("").encode())   # escaped: '&' is 5 bytes
-    if len(posts) + len(others) <= MAX_URLS and _size(posts, base) + _size(others, base) <= MAX_BYTES:
+    runs = (front, posts, others)
+    if (sum(map(len, runs)) <= MAX_URLS
+            and _HEAD + sum(_line_size(url, base) for urls in runs for url, _ in urls) <= MAX_BYTES):
         # The front page's pages, the posts newest first, then the rest: the order a reader meets them.
-        yield _urlset(ctx, "sitemap.xml", others[:front] + posts[::-1] + others[front:])
+        yield _urlset(ctx, "sitemap.xml", front + posts[::-1] + others)
         return
     files = []
-    for kind, urls in (("posts", posts), ("pages", others)):
+    for kind, urls in (("posts", posts), ("pages", front + others)):
         for number, chunk in enumerate(_chunks(urls, base), start=1):
             name = f"sitemap-{kind}-{number}.xml"
             files.append((name, max(lastmod for _, lastmod in chunk)))
@@ -38,10 +39,10 @@ def sitemap_pages(ctx: RenderContext):
     yield _index(ctx, files)
 
 
-def sitemap_urls(ctx: RenderContext) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(URL, last modified ISO date) of every page a reader can reach from the front page: the posts, oldest
-    first; and the others: each page of every listing and archive, the standalone pages, the indexes. (The 404
-    page, feeds and old-URL redirects are not pages to index.)"""
+def sitemap_urls(ctx: RenderContext) -> tuple[list[tuple[str, str]], ...]:
+    """(URL, last modified ISO date) of every page a reader can reach from the front page: the front page's pages;
+    the posts, oldest first; and the others: each page of every other listing and archive, the standalone pages,
+    the indexes. (The 404 page, feeds and old-URL redirects are not pages to index.)"""
     from .archives import LIST_PAGE_SIZE
     from .indexes import ARCHIVES_URL, CATEGORIES_URL
 
@@ -54,8 +55,9 @@ def sitemap_urls(ctx: RenderContext) -> tuple[list[tuple[str, str]], list[tuple[
         return [(page.url, newest(page.items)) for page in paginate(posts, size, base)]
 
     per_page = ctx.config.posts_per_page
+    front = pages_of(site.ordered, per_page, "/")
     posts = [(p.url, p.date.date().isoformat()) for p in reversed(site.ordered)]
-    urls = pages_of(site.ordered, per_page, "/")
+    urls = []
     for category, listed in sorted(site.categories.items()):
         if category != "/":
             urls += pages_of(listed, per_page, category + "/")
@@ -71,7 +73,7 @@ def sitemap_urls(ctx: RenderContext) -> tuple[list[tuple[str, str]], list[tuple[
     urls += [(p.url, "") for p in site.pages]   # undated: a page's file time is not part of the content
     urls += [(ARCHIVES_URL, newest(site.ordered)), (CATEGORIES_URL, newest(site.ordered))]
     urls.append(("/comments/", newest_comment(site)))   # linked from every page's header
-    return posts, urls
+    return front, posts, urls
 
 
 def newest_comment(site) -> str:
@@ -86,16 +88,17 @@ _LINE = len("  <url><loc></loc><lastmod>2014-02-24</lastmod></url>\n")
 _HEAD = 200
 
 
-def _size(urls, base: int) -> int:
-    """At least the bytes `urls` take in a sitemap file, without making the links (170,000 at 100,000 posts)."""
-    return _HEAD + sum(base + 12 * len(url) + _LINE for url, _ in urls)
+def _line_size(url: str, base: int) -> int:
+    """At least the bytes the URL's line takes in a sitemap file, without making the link (170,000 of them at
+    100,000 posts)."""
+    return base + 12 * len(url) + _LINE
 
 
 def _chunks(urls, base: int):
     """`urls` in runs the protocol allows a file."""
     chunk, size = [], _HEAD
     for entry in urls:
-        line = base + 12 * len(entry[0]) + _LINE
+        line = _line_size(entry[0], base)
         if chunk and (len(chunk) == MAX_URLS or size + line > MAX_BYTES):
             yield chunk
             chunk, size = [], _HEAD
