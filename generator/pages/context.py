@@ -242,7 +242,7 @@ class RenderContext:
 
     def views_of(self, ids: str) -> Sequence[PostView]:
         """The posts' views (without bodies), made only if a template reads them."""
-        return _Lazy(lambda: [self.view(self.site.posts[i], with_body=False) for i in ids.split("\n") if i])
+        return _Lazy(lambda: [self.view(self.site.posts[i], with_body=False) for i in _split_ids(ids)])
 
     def blocks(self, ids: str) -> list[Markup]:
         """The blocks (title, fields, body, tags, related, footer) of the posts `ids` (post_ids()), each rendered
@@ -252,7 +252,7 @@ class RenderContext:
     def _parts(self, made: dict, ids: str, render) -> list[Markup]:
         """Each post's part from `made` (rendered this build, or a CachedPart read now, each time a page joins
         it), else rendered now and kept for the rest of the build."""
-        post_ids = ids.split("\n") if ids else []
+        post_ids = _split_ids(ids)
         parts = [made.get(post_id) for post_id in post_ids]
         cached = [part for part in parts if part.__class__ is CachedPart]
         read = cached[0].cache.get_parts([part.key for part in cached]) if cached else {}
@@ -313,6 +313,11 @@ class RenderContext:
 
 def category_url(category: str) -> str:
     return "/" if category == "/" else category + "/"
+
+
+def _split_ids(ids: str) -> list[str]:
+    """RenderContext.post_ids() undone."""
+    return ids.split("\n") if ids else []
 
 
 class _Lazy(Sequence):

@@ -36,6 +36,7 @@ def code_key() -> str:
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
         for name in sorted(files):
             if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
-                stats.append(f"{os.path.relpath(os.path.join(folder, name), package)}\0{st.st_size}\0{st.st_mtime_ns}")
+                path = os.path.join(folder, name)
+                st = os.stat(path)
+                stats.append(f"{os.path.relpath(path, package)}\0{st.st_size}\0{st.st_mtime_ns}")
     return make_key(stats)
