@@ -144,7 +144,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                                   files=content.files)
                 for line in tag_fold_warnings(site):
                     warn(line)
-            finish_related = start_related(site, cache)   # beside Markdown, when all must be computed
+            structure = changes.structure_key(site)
+            finish_related = start_related(site, cache, structure)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = render_bodies(site_dir, site, content, cache, warn,
                                           lambda label, total: _progress(options.progress, label, total))
@@ -162,7 +163,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                                     shared_key=make_key(data_key, repr(nav)))
                 # Only the groups of pages that show what changed since the last build (pages/changes.py).
                 record = changes.Record.load(cache)
-                frame, structure = changes.frame_key(ctx), changes.structure_key(site)
+                frame = changes.frame_key(ctx)
                 ctx.structure = structure
                 facts = changes.post_facts(ctx)
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts)

@@ -9,6 +9,7 @@ import re
 import stat
 import time
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from .reader import COMMENTS_SUFFIX, MANY_TAGS, POST_SUFFIXES, decode, read_comm
 STATIC_DIR = "static"
 # Control characters and line breaks: no URL, feed or one-line message can hold them.
 _UNSAFE_NAME = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ufffe\uffff]")
+_NAME = attrgetter("name")
 RACY_SECONDS = 2
 
 
@@ -49,24 +51,28 @@ def walk_files(root: str, inside: str, warn=None):
         folder, rel_folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
-                listed = sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+                listed = sorted((e for e in entries if not e.name.startswith(".")), key=_NAME)
         except OSError as e:
             raise BlogError(f"cannot read this folder ({e.strerror}); fix its permissions", _shown(folder)) from None
+        # The names are checked a folder at a time, each entry alone only when one fails: 140,000 at 100,000 posts.
+        names = [e.name for e in listed]
+        if _UNSAFE_NAME.search("/".join(names)):
+            entry = next(e for e in listed if _UNSAFE_NAME.search(e.name))
+            shown = _shown(entry.path).encode("unicode_escape").decode("ascii")
+            raise BlogError("a file name holding a line break or another control character cannot be a URL "
+                            "(nor go into a feed); rename it", shown)
+        if len({name.lower() for name in names}) != len(names):
+            _warn_case_clashes(listed, say)
+        prefix = rel_folder + "/" if rel_folder else ""
         subfolders = []
-        lowered: dict[str, str] = {}
         real_folder = None
         for entry in listed:
-            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-            if _UNSAFE_NAME.search(entry.name):
-                shown = _shown(entry.path).encode("unicode_escape").decode("ascii")
-                raise BlogError("a file name holding a line break or another control character cannot be a URL "
-                                "(nor go into a feed); rename it", shown)
-            other = lowered.setdefault(entry.name.lower(), entry.name)
-            if other != entry.name:
-                say(f"warning: {_shown(entry.path)}: differs from {other} only in case; they collide on "
-                    "case-insensitive hosts (macOS, Windows): rename one")
             try:
-                if entry.is_symlink():
+                if entry.is_file(follow_symlinks=False):   # the common case first: no system call but stat
+                    yield prefix + entry.name, entry.stat(follow_symlinks=False)
+                elif entry.is_dir(follow_symlinks=False):
+                    subfolders.append((entry.path, prefix + entry.name))
+                elif entry.is_symlink():
                     target = os.path.realpath(entry.path)
                     if target != real_inside and not target.startswith(real_inside + os.sep):
                         say(f"warning: {_shown(entry.path)}: a link to {target}, outside the site folder; skipped")
@@ -77,16 +83,21 @@ def walk_files(root: str, inside: str, warn=None):
                         if real_folder == target or real_folder.startswith(target + os.sep):
                             say(f"warning: {_shown(entry.path)}: a link to a folder it is in (a loop); skipped")
                             continue
-                        subfolders.append((entry.path, rel))
+                        subfolders.append((entry.path, prefix + entry.name))
                     elif stat.S_ISREG(st.st_mode):
-                        yield rel, st
-                elif entry.is_dir(follow_symlinks=False):
-                    subfolders.append((entry.path, rel))
-                elif entry.is_file(follow_symlinks=False):
-                    yield rel, entry.stat(follow_symlinks=False)
+                        yield prefix + entry.name, st
             except OSError as e:
                 say(f"warning: {_shown(entry.path)}: cannot be read ({e.strerror}); skipped")
         stack.extend(reversed(subfolders))   # popped in sorted order, after this folder's files
+
+
+def _warn_case_clashes(listed, say) -> None:
+    lowered: dict[str, str] = {}
+    for entry in listed:
+        other = lowered.setdefault(entry.name.lower(), entry.name)
+        if other != entry.name:
+            say(f"warning: {_shown(entry.path)}: differs from {other} only in case; they collide on "
+                "case-insensitive hosts (macOS, Windows): rename one")
 
 
 def _shown(path: str) -> str:
@@ -136,7 +147,8 @@ def list_content(site_dir: Path, warn) -> Listing:
     if not content_dir.is_dir():
         raise BlogError("there is no content/ folder; create it and put posts in it", content_dir)
     static_prefix, pages_prefix = STATIC_DIR + "/", PAGES_DIR + "/"
-    # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py)
+    # copied as they are, by pages/site_files.py; or standalone pages (content/pages.py). Walked all the same:
+    # their names are checked here.
     files = [(rel, FileStat(st.st_mtime_ns, st.st_size, st.st_mode, st.st_uid, st.st_gid))
              for rel, st in walk_files(str(content_dir), str(site_dir), warn)
              if not rel.startswith(static_prefix) and not rel.startswith(pages_prefix)]

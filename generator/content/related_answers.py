@@ -18,18 +18,20 @@ from .slugs import tag_slug
 BACKGROUND_RELATED = 1000
 
 
-def start_related(site: Site, cache: BuildCache) -> Callable[[], tuple[dict[str, tuple[str, ...]], float]]:
+def start_related(site: Site, cache: BuildCache,
+                  structure: str) -> Callable[[], tuple[dict[str, tuple[str, ...]], float]]:
     """Related posts: the cached answers; or, after an edit, those it can change asked again; or, on a first build
     or with new settings, all of them. On a big blog the last two run in a forked process while Markdown renders
-    (a core would idle otherwise). Returns a call that gives (answers, seconds spent computing them)."""
+    (a core would idle otherwise). Returns a call that gives (answers, seconds spent computing them).
+    `structure`: the site's changes.structure_key()."""
     started = time.perf_counter()
     settings = site.config.related
     ignore = {tag_slug(t) for t in settings.ignore_tags}
     frame = make_key("related 2", str(settings.count), sorted(ignore))
-    # Plain strings from the posts, not repr() of 100,000 items nor the items themselves: this key is taken on
-    # every build that gets this far, and most find the cached answers.
-    key = make_key(frame, [f"{p.id}\x1d{' '.join(p.tag_slugs)}\x1d{p.date.timestamp()!r}\x1d{p.title}"
-                           for p in site.ordered])
+    # The structure's key (pages/changes.py: the posts, their order, dates and tags) and the titles: not repr()
+    # of 100,000 items nor the items themselves. This key is taken on every build that gets this far, and most
+    # find the cached answers.
+    key = make_key(frame, structure, "\x1e".join([p.title for p in site.ordered]))
     # Two blobs: the answers (every build needs them) and what they were computed from (only an edit does).
     cached = cache.get_blob("related")
     if _answers_blob(cached) and cached[0] == key:

@@ -20,9 +20,11 @@ related posts' titles, so a changed post dirties the posts it is related to.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+from ..content.model import newest_first
 from ..publish.keys import make_key
 
 BLOB = "changes"
@@ -128,12 +130,16 @@ def post_facts(ctx) -> dict[str, bytes]:
     names, which posts are related to it, its comments and its comment form. (The related posts' titles are
     theirs: compare() follows them.) A plain string hashed once: 100,000 of these are taken per edit."""
     forms = ctx.comment_forms
-    related = ctx.site.related
-    tag_names, bodies_key, comments_key = ctx.tag_names, ctx.bodies.key, ctx.comments_key
+    site = ctx.site
+    related, comments, refs = site.related, site.comments, ctx.bodies.refs
+    names = {slug: tag.name for slug, tag in site.tags.items()}   # as ctx.tag_names() gives them
+    bodies_key, comments_key = ctx.bodies.key, ctx.comments_key
     facts = {}
-    for post in ctx.site.ordered:
-        text = "\x1d".join((post.source_hash, bodies_key(post), "\x1e".join(tag_names(post)),
-                            "\x1e".join(related.get(post.id, ())), comments_key(post),
+    # The calls only where there is something to key (pictures, comments): most posts have neither.
+    for post in site.ordered:
+        text = "\x1d".join((post.source_hash, bodies_key(post) if refs.get(post.body_hash) else "",
+                            "\x1e".join([names[slug] for slug in post.tag_slugs]),
+                            "\x1e".join(related.get(post.id, ())), comments_key(post) if post.id in comments else "",
                             forms.key(post) if forms else ""))
         facts[post.id] = blake2b(text.encode(), digest_size=12).digest()
     return facts
@@ -152,10 +158,12 @@ def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[
         changed_ids = set(changed)
         dirty.update(post_id for post_id, related in ctx.site.related.items()
                      if not changed_ids.isdisjoint(related))
-        ordered = ctx.site.ordered
-        position = {p.id: i for i, p in enumerate(ordered)}
+        ordered, posts = ctx.site.ordered, ctx.site.posts
+        # A few changed posts are found by their place in the order (no map of all 100,000 ids); many, by a map.
+        position = {p.id: i for i, p in enumerate(ordered)} if len(changed) > 8 else None
         for post_id in changed:   # the pages of the posts before and after it show its title
-            i = position[post_id]
+            i = position[post_id] if position is not None else \
+                bisect_left(ordered, newest_first(posts[post_id]), key=newest_first)
             beside.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
     beside |= dirty
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
