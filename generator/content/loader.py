@@ -165,18 +165,19 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn, listing:
     content_dir = site_dir / "content"
     listing = listing or list_content(site_dir, warn)
     old, base = cache.load_records()   # not kept past here: 40 MB at 100,000 posts
-    found = []   # (rel, stat, kind, the record if the cache has it)
+    found = []   # (rel, stat, kind, the cache's entry when it holds this file's record as it is now)
+    zone = tz.key   # dates are read in the site's zone, so a record is only as good as the zone it was read in
     for rel, st in listing.files:
         if not readable(st):
             # Even with a cached record: a file the build cannot read must not be published from the cache.
             raise BlogError("cannot read this file (permission denied); fix its permissions", f"content/{rel}")
         folder, _, name = rel.rpartition("/")
-        in_comments = folder.endswith(COMMENTS_SUFFIX)
-        suffix = os.path.splitext(name)[1]
+        dot = name.rfind(".")
+        suffix = name[dot:] if dot > 0 else ""   # os.path.splitext's, for a name not starting with a dot
         if COMMENTS_SUFFIX in folder and any(p.endswith(COMMENTS_SUFFIX) for p in folder.split("/")[:-1]):
             warn(f"warning: content/{rel}: comment folders hold no sub-folders; ignored")
             continue
-        if in_comments:
+        if folder.endswith(COMMENTS_SUFFIX):
             kind = Comment
             if suffix not in POST_SUFFIXES:
                 warn(f"warning: content/{rel}: not a comment (comments end in .md); ignored")
@@ -187,30 +188,35 @@ def load_content(site_dir: Path, tz: ZoneInfo, cache: BuildCache, warn, listing:
             kind = Attachment   # published beside its post: which posts are shown is decided later
         else:
             continue
+        # Inline, not a call: 140,000 files at 100,000 posts. An entry of another shape is read again.
         cached = old.get(rel)
-        if cached is not None and not _well_formed(cached, kind):
-            cached = None
-        # Dates are read in the site's zone, so a record is only as good as the zone it was read in.
-        fresh = cached and cached[:3] == (st.st_mtime_ns, st.st_size, tz.key)
-        found.append((rel, st, kind, cached[3] if fresh else None))
+        fresh = (cached.__class__ is tuple and len(cached) == 4 and cached[0] == st.st_mtime_ns
+                 and cached[1] == st.st_size and cached[2] == zone and cached[3].__class__ is kind)
+        found.append((rel, st, kind, cached if fresh else None))
 
     # The files the cache lacks are read and parsed on all cores when there are many (a first build).
     folder = str(content_dir)
-    unread = [(rel, kind) for rel, _, kind, record in found if record is None]
+    unread = [(rel, kind) for rel, _, kind, entry in found if entry is None]
     parsed = iter(fork_map(lambda job: _read(folder, job[0], job[1], tz), unread))
     records: dict = {}
     result = Content(posts=[], comments=[])
     racy_before = time.time_ns() - RACY_SECONDS * 1_000_000_000
     lists = {Post: result.posts, Comment: result.comments, Attachment: result.files}
-    for rel, st, kind, record in found:
-        if record is None:
+    for rel, st, kind, entry in found:
+        if entry is not None and st.st_mtime_ns < racy_before:
+            records[rel] = entry   # the same entry: comparing the records with the cache's below costs nothing
+            lists[kind].append(entry[3])
+            continue
+        if entry is None:
             record, body = next(parsed)
             if body is not None:
                 result.bodies[record.body_hash] = body
+        else:
+            record = entry[3]
         # "Racy git": a file changed within the last moments could change again within the same clock tick
         # without its mtime or size changing, so its stat is not trusted next time; it is simply read again.
         trusted_mtime = st.st_mtime_ns if st.st_mtime_ns < racy_before else -1
-        records[rel] = (trusted_mtime, st.st_size, tz.key, record)
+        records[rel] = (trusted_mtime, st.st_size, zone, record)
         lists[kind].append(record)
     _check_unique(result.posts)
     _warn_lone_files(result, warn)
@@ -240,18 +246,14 @@ def _read(content_dir: str, rel: str, kind: type, tz: ZoneInfo):
 def _warn_lone_files(content: Content, warn) -> None:
     """A file in no folder of posts, nor in a folder named after one, is published by nothing: said, so a
     misplaced picture is noticed (files beside a draft wait quietly for their post)."""
+    if not content.files:
+        return
     folders = {p.id.rpartition("/")[0] for p in content.posts}
     ids = {p.id for p in content.posts}
     for f in content.files:
         if owner_folder(f.id, folders, ids) is None:
             warn(f"warning: {f.source}: not beside a post (nor in a folder named after one); not published. "
                  "Move it next to the post that shows it, or into content/static/")
-
-
-def _well_formed(cached, kind) -> bool:
-    """A cache entry of the shape this version writes; anything else is read from the file again."""
-    return (isinstance(cached, tuple) and len(cached) == 4 and isinstance(cached[0], int)
-            and isinstance(cached[1], int) and isinstance(cached[3], kind))
 
 
 def _check_unique(posts: list[Post]) -> None:

@@ -135,25 +135,27 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
                files: list[Attachment] = ()) -> Site:
     """Filter to what is published at `now`, then index it. Comments and files of unpublished posts are
     dropped (a file in a folder of posts is published while one of them is)."""
-    published = [p for p in posts if is_published(p, now, future, drafts)]
+    published = [p for p in posts if (future or p.date <= now) and (drafts or not p.draft)]   # is_published()
     published.sort(key=newest_first)
     by_id = {p.id: p for p in published}
 
+    # One pass for the categories, tags and days: 100,000 posts on a big blog, on every build past the quiet one.
     categories: dict[str, list[Post]] = defaultdict(list)
     ancestors: dict[str, list[str]] = {}   # a blog has tens of category paths, and 100,000 posts in them
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    tag_posts: dict[str, list[Post]] = defaultdict(list)
+    days: dict[tuple[int, int, int], list[Post]] = defaultdict(list)
     for post in published:
         paths = ancestors.get(post.category)
         if paths is None:
             paths = ancestors[post.category] = category_ancestors(post.category)
         for path in paths:
             categories[path].append(post)
-
-    spellings: dict[str, Counter] = defaultdict(Counter)
-    tag_posts: dict[str, list[Post]] = defaultdict(list)
-    for post in published:
         for name, slug in zip(post.tags, post.tag_slugs):
             spellings[slug][name] += 1
             tag_posts[slug].append(post)
+        date = post.date
+        days[(date.year, date.month, date.day)].append(post)
     # The most used spelling names the tag; ties go to the first in sort order, so output is stable.
     tags = {slug: Tag(slug, min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0], tag_posts[slug],
                       tuple(sorted(spellings[slug])) if len(spellings[slug]) > 1 else ())
@@ -164,10 +166,11 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
         if comment.post_id in by_id and (future or comment.date <= now):
             by_post[comment.post_id].append(comment)
     for items in by_post.values():
-        items.sort(key=lambda c: (c.date, c.id))
+        if len(items) > 1:
+            items.sort(key=lambda c: (c.date, c.id))
 
     return Site(config=config, posts=by_id, ordered=published, categories=dict(categories), tags=tags,
-                days=_group(published, lambda p: (p.date.year, p.date.month, p.date.day)),
+                days=dict(days),
                 comments=dict(by_post), pages=[p for p in pages if drafts or not p.draft],
                 files=_files_beside(published, files))
 
@@ -191,6 +194,8 @@ def tag_fold_warnings(site: Site) -> list[str]:
 
 
 def _files_beside(posts: list[Post], files) -> dict[str, Attachment]:
+    if not files:
+        return {}
     folders = {p.id.rpartition("/")[0] for p in posts}
     ids = {p.id for p in posts}
     return {f.id: f for f in files if owner_folder(f.id, folders, ids) is not None}
