@@ -88,14 +88,15 @@ class OutputWriter:
         has checked it with damaged())."""
         seen: dict[str, str] = {}
         pages = []
+        new, old, kept = self.new, self.old, 0   # locals: 272,000 items at 100,000 posts, most of them kept paths
         for page in items:
             if page.__class__ is str:
                 if page in seen:   # a page of this build claims it: the same clash a full build would find
                     raise BlogError(f"two things map to one URL /{page}: {seen[page]} and a page of the last build; "
                                     "rename one of them")
                 seen[page] = "a page of the last build"
-                self.new[page] = self.old[page]
-                self.stats.unchanged += 1
+                new[page] = old[page]
+                kept += 1
                 continue
             if page.path in seen:
                 # Name a content file first where one of the two is a file: that is what the blogger renames.
@@ -105,6 +106,7 @@ class OutputWriter:
             seen[page.path] = page.source
             if page.path not in self.published_first:   # else rendered ahead of the rest: self.new has it
                 pages.append(page)
+        self.stats.unchanged += kept
         check_files_and_folders(seen)
         self.stats.keyed = [page.path for page in pages]
         self.sources = seen
@@ -188,8 +190,7 @@ class OutputWriter:
         return len(data), True, exists, flat
 
     def publish(self, inputs: str | None = None) -> WriteStats:
-        removed = [p for p in self.old if p not in self.new]
-        removed.sort()
+        removed = sorted(self.old.keys() - self.new.keys())
         manifest = manifest_bytes({path: self.new[path] for path in self._order}, inputs)   # in page order
         if not self.stats.staged and not removed and not self.present - self.old.keys() and _same_bytes(
                 self.output / MANIFEST, manifest):
