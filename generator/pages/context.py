@@ -99,18 +99,19 @@ class RenderContext:
         self.group_shapes: dict[str, bytes] = {}
 
     def wants(self, token: str, posts, templates: tuple[str, ...] = (), neighbours: bool = False,
-              extra: str = "", shape: str | Callable[[], str] = "") -> bool:
+              extra: str = "", shape: str | Callable[[], str] | None = "") -> bool:
         """Start a group of pages: those a page kind makes next, showing `posts` (all it shows of any post)
         and rendered from `templates`, give their Page `group=token`. False: nothing they show changed since
         the last build, so the kind skips them and the build keeps their files. `neighbours`: they also show
         the titles of the posts before and after those posts (a post's own page). `shape`: what they show of
-        the site's structure beside their posts (a page count, the neighbours' ids). `extra`: a key of anything
-        else they show that is not a post."""
+        the site's structure beside their posts (a page count, the neighbours' ids); None when the token itself
+        says it all (one post's comment feed): no shape is taken. `extra`: a key of anything else they show that
+        is not a post."""
         self.group_templates.update(templates)
         if extra:
             self.group_extras[token] = extra
         measured = None
-        if self.changes.measure:
+        if self.changes.measure and shape is not None:
             measured = self.group_shapes[token] = shape_key(posts, shape() if callable(shape) else shape)
         if self.changes.wants(token, posts, templates, neighbours, extra, measured):
             return True
