@@ -57,8 +57,33 @@ class ListPage:
 
 def paginate(posts: list, size: int, base: str) -> list[ListPage]:
     """`posts` in pages of `size`, the first at `base` (a folder URL), the others at base/page/N/."""
-    pages = chunks(posts, size)
-    return [ListPage(number, len(pages), items, paged_url(base, number),
-                     paged_url(base, number + 1) if number < len(pages) else None,
-                     paged_url(base, number - 1) if number > 1 else None)
-            for number, items in enumerate(pages, start=1)]
+    count = page_count(posts, size)
+    return [page_at(posts, size, base, number, count) for number in range(1, count + 1)]
+
+
+def page_count(posts: list, size: int) -> int:
+    return max(1, -(-len(posts) // size))   # an empty listing still has its first page
+
+
+def page_at(posts: list, size: int, base: str, number: int, count: int) -> ListPage:
+    """Page `number` of paginate(posts, size, base), which has `count` pages, made alone."""
+    return ListPage(number, count, posts[(number - 1) * size:number * size], paged_url(base, number),
+                    paged_url(base, number + 1) if number < count else None,
+                    paged_url(base, number - 1) if number > 1 else None)
+
+
+def wanted_pages(ctx, posts: list, size: int, base: str, prefix: str, templates: tuple[str, ...], shape):
+    """The pages of paginate(posts, size, base) whose group (`prefix` + the page's URL) ctx wants, each asked
+    with ctx.wants(); or, after an edit that changed no structure (ctx.dirty_places), only those holding a
+    changed post are made and asked at all, the others skipped by their token. `shape`: as ctx.wants takes it."""
+    count = page_count(posts, size)
+    tokens = [prefix + paged_url(base, number) for number in range(1, count + 1)]
+    places = ctx.dirty_places(tokens, posts, templates)
+    numbers = {place // size for place in places} if places is not None else None
+    for index, token in enumerate(tokens):
+        if numbers is not None and index not in numbers:
+            ctx.skipped.append(token)
+            continue
+        page = page_at(posts, size, base, index + 1, count)
+        if ctx.wants(token, page.items, templates, shape=shape):
+            yield page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from . import Page, page_path, paginate
+from . import Page, page_count, page_path, wanted_pages
 from .context import Link, RenderContext
 from .feeds import site_feeds, tag_feed_url
 from .indexes import month_name, years_with_months
@@ -16,19 +16,18 @@ ARCHIVE_TEMPLATES = ("archive.html", "archive_item.html")
 def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str, nav: dict | None = None):
     """`nav`: what a date archive shows beside its posts (a year's months, a month's neighbours), in its key."""
     nav = {"months": [], "previous_month": None, "next_month": None, **(nav or {})}
-    pages = paginate(posts, LIST_PAGE_SIZE, base)
+    count = page_count(posts, LIST_PAGE_SIZE)
     shared = None
 
     def shape() -> str:   # once, not per page: 6,000 archives on a big blog; and only when asked for
         nonlocal shared
         if shared is None:
-            shared = repr((len(pages), title, feeds, sorted(nav.items())))
+            shared = repr((count, title, feeds, sorted(nav.items())))
         return shared
 
-    for page in pages:
-        token = "archive:" + page.url   # each page a group, as in listings.py
-        if not ctx.wants(token, page.items, ARCHIVE_TEMPLATES, shape=shape):
-            continue
+    # Each page a group, as in listings.py.
+    for page in wanted_pages(ctx, posts, LIST_PAGE_SIZE, base, "archive:", ARCHIVE_TEMPLATES, shape):
+        token = "archive:" + page.url
         shape()
         key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])

@@ -118,6 +118,16 @@ class RenderContext:
         self.skipped.append(token)
         return False
 
+    def dirty_places(self, tokens: list[str], posts, templates: tuple[str, ...], neighbours: bool = False
+                     ) -> set[int] | None:
+        """Where in `posts` the posts are that alone decide which of the groups `tokens` are wanted, after an
+        edit that changed no structure (Changes.places); the groups holding none of them are the caller's to
+        skip (appended to `skipped`, in order). None: ask wants() for each."""
+        places = self.changes.places(tokens, posts, templates, self.site.posts, neighbours)
+        if places is not None:
+            self.group_templates.update(templates)
+        return places
+
     # -- keys ---------------------------------------------------------------------------------------------
     def key(self, *parts: Any) -> str:
         """The key of a page rendered from templates."""

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from markupsafe import Markup
 
-from . import Page, page_path, paginate
+from . import Page, page_count, page_path, wanted_pages
 from .context import RenderContext, category_url
 from .feeds import category_feed_url, site_feeds
 from ..render.links import make_lazy
@@ -22,14 +22,13 @@ def _day(post):
 def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, source: str, crumbs=()):
     """One listing: `base` is its folder URL ('/' or '/openstack/'); page N lives at base/page/N/.
     `crumbs`: a category's path as links (derived from `base`, so the key has them already)."""
-    pages = paginate(posts, ctx.config.posts_per_page, base)
-    shared = repr((len(pages), title, feeds))   # once, not per page
-    for page in pages:
-        # Each page a group: what it shows beside its posts (the page count, its neighbours' URLs) is the
-        # site's structure, so after a body edit only the page showing that post is keyed (pages/changes.py).
+    size = ctx.config.posts_per_page
+    count = page_count(posts, size)
+    shared = repr((count, title, feeds))   # once, not per page
+    # Each page a group: what it shows beside its posts (the page count, its neighbours' URLs) is the site's
+    # structure, so after a body edit only the page showing that post is keyed (pages/changes.py).
+    for page in wanted_pages(ctx, posts, size, base, "listing:", TEMPLATES, str(count)):
         token = "listing:" + page.url
-        if not ctx.wants(token, page.items, TEMPLATES, shape=str(len(pages))):
-            continue
         key = ctx.templates_key(TEMPLATES, "listing", page.url, shared, page.older or "", page.newer or "",
                       [ctx.block_key(p) for p in page.items])
         # What render() needs of the posts, made here: a worker that read the posts themselves would copy the

@@ -28,8 +28,14 @@ TEMPLATES = ("post.html", "post_block.html")
 
 def post_pages(ctx: RenderContext):
     ordered = ctx.site.ordered   # newest first
+    tokens = ["post:" + post.id for post in ordered]
+    # After an edit that changed no structure, only the pages of the changed posts and those beside them.
+    places = ctx.dirty_places(tokens, ordered, TEMPLATES, neighbours=True)
     for i, post in enumerate(ordered):
-        token = "post:" + post.id
+        token = tokens[i]
+        if places is not None and i not in places:
+            ctx.skipped.append(token)
+            continue
         newer = ordered[i - 1] if i > 0 else None
         older = ordered[i + 1] if i + 1 < len(ordered) else None
         if not ctx.wants(token, (post,), TEMPLATES, neighbours=True,
