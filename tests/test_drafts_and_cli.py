@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from dataclasses import asdict, fields
+from pathlib import Path
 
 import yaml
 
@@ -106,3 +110,23 @@ def test_init_writes_every_config_key_with_its_default(tmp_path):
             assert value == defaults[key], key
     # The file as written builds the site.
     assert run_blog(tmp_path, "build", "--quiet").returncode == 0
+
+
+def test_a_build_leaving_at_once_still_says_all_it_printed_into_a_pipe(tmp_path):
+    """The `blog` program leaves right after a build without freeing its model (cli.run): what it printed is
+    still in a pipe, buffered as Python buffers a pipe, and its exit status is the build's."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+
+    def blog(*args):
+        return subprocess.run([sys.executable, "-m", "generator", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    assert blog("init", ".").returncode == 0
+    built = blog("build", "--timings")
+    assert built.returncode == 0, built.stderr
+    assert "Stage times:" in built.stdout and re.search(r"\d+ posts: \d+ files written", built.stdout), built.stdout
+    (tmp_path / "content/diary").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "content/diary/broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    failed = blog("build")
+    assert failed.returncode == 1 and "content/diary/broken.md" in failed.stderr, failed.stderr
