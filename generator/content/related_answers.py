@@ -16,6 +16,9 @@ from .slugs import tag_slug
 
 # From this many posts, computing every post's related posts goes to a process of its own.
 BACKGROUND_RELATED = 1000
+# In the build cache: the key the answers go with; the answers, {id: related ids}; what each post showed the
+# index then, {id: (tag slugs, timestamp, title)}. (The last two names held tuples before: read as none.)
+HEAD, ANSWERS, SHOWN = "related-key", "related", "related-items"
 
 
 def start_related(site: Site, cache: BuildCache,
@@ -32,28 +35,33 @@ def start_related(site: Site, cache: BuildCache,
     # of 100,000 items nor the items themselves. This key is taken on every build that gets this far, and most
     # find the cached answers.
     key = make_key(frame, structure, "\x1e".join([p.title for p in site.ordered]))
-    # Two blobs: the answers (every build needs them) and what they were computed from (only an edit does).
-    cached = cache.get_blob("related")
-    if _answers_blob(cached) and cached[0] == key:
-        answers = cached[2]
+    # The key and the answers (every build needs them), and what they were computed from (only an edit does):
+    # the last two as layered dicts (publish/cache.py), so that an edit rewrites the answers it changed, not
+    # 100,000 of them. Stored together, in one transaction.
+    head = cache.get_blob(HEAD)
+    if _head(head) and head[0] == key:
+        answers = cache.load_layered(ANSWERS)[0]
         return lambda: (answers, time.perf_counter() - started)
     items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
+    old_answers, answers_base = cache.load_layered(ANSWERS) if _head(head) else ({}, {})
+    old_shown, shown_base = cache.load_layered(SHOWN) if _head(head) and head[1] == frame else ({}, {})
 
     def finish(answers: dict, seconds: float):
-        cache.put_blob("related", (key, frame, answers))
-        cache.put_blob("related-items", (key, shown))
+        with cache.transaction():
+            cache.put_blob(HEAD, (key, frame))
+            cache.save_layered(ANSWERS, answers, answers_base)
+            cache.save_layered(SHOWN, shown, shown_base)
         return answers, seconds
 
-    old = cache.get_blob("related-items") if _answers_blob(cached) and cached[1] == frame else None
-    if isinstance(old, tuple) and len(old) == 2 and old[0] == cached[0] and isinstance(old[1], dict):
+    if old_shown and old_answers:
         # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
         # Beside Markdown too when the blog is big: the index alone is half a second at 100,000 posts.
         def compute():
-            begun, old_shown = time.perf_counter(), old[1]
+            begun = time.perf_counter()
             changed = {i: old_shown[i][0] if i in old_shown else ()
                        for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
-            answers = RelatedIndex(items, ignore).update(cached[2], changed, settings.count)
+            answers = RelatedIndex(items, ignore).update(old_answers, changed, settings.count)
             return answers, time.perf_counter() - begun
     else:
         def compute():
@@ -64,6 +72,6 @@ def start_related(site: Site, cache: BuildCache,
     return lambda: finish(*job())
 
 
-def _answers_blob(cached) -> bool:
-    """(key, frame key, {id: related ids}), as this version writes it."""
-    return isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[2], dict)
+def _head(head) -> bool:
+    """(key, frame key), as this version writes it."""
+    return isinstance(head, tuple) and len(head) == 2 and all(isinstance(part, str) for part in head)

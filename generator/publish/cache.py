@@ -17,10 +17,12 @@ import io
 import os
 import pickle
 import sqlite3
-import lz4.block
-from lz4.block import LZ4BlockError
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import lz4.block
+from lz4.block import LZ4BlockError
 
 from .. import __version__
 
@@ -112,6 +114,7 @@ class BuildCache:
         self._db = self._open()
         self._pid = os.getpid()
         self._said_part_damage = False   # get_parts says it once per process
+        self._in_transaction = False
 
     def _open(self) -> sqlite3.Connection:
         cache_folder(self.dir, self.warn)
@@ -162,6 +165,7 @@ class BuildCache:
         """Damage found while reading: warn, and start again with an empty cache. A forked worker only misses;
         the file belongs to the build's own process."""
         self.warn(f"warning: {self.path}: the build cache is damaged ({what}); rebuilding it")
+        self._in_transaction = False
         if os.getpid() != self.pid:
             return
         try:
@@ -170,38 +174,71 @@ class BuildCache:
             pass
         self.db = self._recreate()
 
-    # Parsed records: {rel path: (mtime_ns, size, tz, record)}, stored as one blob because every build needs
-    # all, plus a small blob of what changed since: an edit then rewrites one entry, not 14,000.
-    def load_records(self) -> tuple[dict, dict]:
-        """(the records, the base blob they were read from: save_records() writes what changed since it)."""
-        base = self.get_blob("records")
-        changes = self.get_blob("records-changes") if isinstance(base, dict) else None
+    # A dict every build reads whole and an edit changes a little of (the content records, the related posts):
+    # stored as one blob of it as it was, plus a small blob of what changed since, so an edit rewrites a few
+    # entries, not 100,000. None marks a removed entry (no value stored this way is None).
+    def load_layered(self, name: str) -> tuple[dict, dict]:
+        """(the dict, the base blob it was read from: save_layered() writes what changed since it); ({}, {})
+        when none is stored."""
+        base = self.get_blob(name)
+        changes = self.get_blob(name + "-changes") if isinstance(base, dict) else None
         base = base if isinstance(base, dict) else {}
-        records = dict(base)
+        merged = dict(base)
         if isinstance(changes, dict):
-            for rel, entry in changes.items():
-                if entry is None:
-                    records.pop(rel, None)
+            for key, value in changes.items():
+                if value is None:
+                    merged.pop(key, None)
                 else:
-                    records[rel] = entry
-        return records, base
+                    merged[key] = value
+        return merged, base
 
-    def save_records(self, records: dict, base: dict) -> None:
-        changes = {rel: entry for rel, entry in records.items() if base.get(rel) != entry}
-        changes.update((rel, None) for rel in base.keys() - records.keys())
-        self._write_records(records, changes)
+    def save_layered(self, name: str, value: dict, base: dict) -> None:
+        changes = {key: entry for key, entry in value.items() if base.get(key) != entry}
+        changes.update((key, None) for key in base.keys() - value.keys())
+        # The base is written when there is none (changes alone are not read), and again once the changes pass a
+        # twentieth of it (or a handful, on a small blog).
+        self._write_layered(name, value, changes, not base or len(changes) * 20 > len(value) + 100)
 
     @_survives_damage(lambda: None)
-    def _write_records(self, records: dict, changes: dict) -> None:
-        # The base is rewritten once the changes pass a twentieth of it (or a handful, on a small blog).
-        rewrite = len(changes) * 20 > len(records) + 100
-        data = _dumps(records if rewrite else changes)
-        self.db.execute("BEGIN")
-        self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
-                        ("records" if rewrite else "records-changes", data, _checksum(data)))
-        if rewrite:
-            self.db.execute("DELETE FROM blobs WHERE name = 'records-changes'")
-        self.db.execute("COMMIT")
+    def _write_layered(self, name: str, value: dict, changes: dict, rewrite: bool) -> None:
+        data = _dumps(value if rewrite else changes)
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
+                            (name if rewrite else name + "-changes", data, _checksum(data)))
+            if rewrite:
+                self.db.execute("DELETE FROM blobs WHERE name = ?", (name + "-changes",))
+
+    # Parsed records: {rel path: (mtime_ns, size, tz, record)}.
+    def load_records(self) -> tuple[dict, dict]:
+        """(the records, the base blob they were read from: save_records() writes what changed since it)."""
+        return self.load_layered("records")
+
+    def save_records(self, records: dict, base: dict) -> None:
+        self.save_layered("records", records, base)
+
+    @contextmanager
+    def transaction(self):
+        """The writes inside are stored together or not at all (a build stopped half way leaves the last
+        build's); one inside another is part of it. Damage found inside (_damaged) ends it: the cache is new."""
+        if self._in_transaction:
+            yield
+            return
+        db = self.db
+        db.execute("BEGIN")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            if self.db is db:
+                self._in_transaction = False
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise
+        if self.db is db:
+            self._in_transaction = False
+            db.execute("COMMIT")
 
     @_survives_damage(lambda: None)
     def get_blob(self, name: str):
