@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,35 @@ def test_related_posts_computed_beside_markdown_equal_those_computed_in_line(tmp
     some_post = next(p for p in outputs["2"] if p.endswith(".html") and "/page/" not in p and p.count("/") >= 1
                      and b'class="post-related"' in outputs["2"][p])
     assert b"Related posts: <a href=" in outputs["2"][some_post]
+
+
+def test_a_build_stopped_while_storing_related_posts_leaves_the_last_ones_whole(tmp_path, monkeypatch):
+    # Their key, the answers and what they were computed from are stored in one transaction. A build stopped
+    # between the key and the answers would leave the new key believed with the old answers.
+    from generator.cli import main
+    from generator.publish.cache import BuildCache
+
+    site = copy_fixture("basic", tmp_path)
+    build(site)
+    post = site / "content/diary/quiet-sunday.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("tags: [diary]", "tags: [diary, openstack, nova]"),
+                    encoding="utf-8")
+    real = BuildCache.save_layered
+
+    def stopped(self, name, value, base):
+        if name == "related":   # the answers: after their key
+            raise KeyboardInterrupt
+        return real(self, name, value, base)
+
+    monkeypatch.setattr(BuildCache, "save_layered", stopped)
+    assert main(["build", "--quiet", "--site", str(site)]) == 130
+    monkeypatch.undo()
+    out = build(site)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    for name in ("content", "config.yaml"):
+        (shutil.copytree if (site / name).is_dir() else shutil.copy)(site / name, clean / name)
+    want = build(clean)
+    assert related_line(out, "/diary/quiet-sunday.html") == related_line(want, "/diary/quiet-sunday.html")
+    pages = sorted(p.relative_to(want).as_posix() for p in want.rglob("*.html"))
+    assert [(out / p).read_bytes() for p in pages] == [(want / p).read_bytes() for p in pages]
