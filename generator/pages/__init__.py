@@ -36,10 +36,6 @@ def paged_url(base: str, number: int) -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
-def chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
-
-
 @dataclass(frozen=True)
 class ListPage:
     """One page of a paginated listing or archive: its posts and where it sits among its siblings."""
@@ -87,3 +83,17 @@ def wanted_pages(ctx, posts: list, size: int, base: str, prefix: str, templates:
         page = page_at(posts, size, base, index + 1, count)
         if ctx.wants(token, page.items, templates, shape=shape):
             yield page
+
+
+def post_groups(ctx, prefix: str, templates: tuple[str, ...] = (), neighbours: bool = False):
+    """(index, post, token) of each shown post, newest first, for a kind with a group per post (`prefix` + the
+    post's id); after an edit that changed no structure (ctx.dirty_places), only those of the dirty posts (and of
+    the posts beside them: `neighbours`), the others skipped by their token. The caller asks ctx.wants()."""
+    ordered = ctx.site.ordered
+    tokens = [prefix + post.id for post in ordered]
+    places = ctx.dirty_places(tokens, ordered, templates, neighbours)
+    for index, token in enumerate(tokens):
+        if places is not None and index not in places:
+            ctx.skipped.append(token)
+            continue
+        yield index, ordered[index], token

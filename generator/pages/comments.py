@@ -11,7 +11,7 @@ import heapq
 from markupsafe import escape
 
 from ..content.model import Comment
-from . import Page
+from . import Page, post_groups
 from .context import RenderContext
 from .feeds import EPOCH, comments_feed_url, new_feed, site_feeds
 
@@ -88,14 +88,7 @@ def all_comments_feed(ctx: RenderContext, comments: list[Comment]):
 def post_comment_feeds(ctx: RenderContext):
     """One feed per post, every comment, newest first; a post with none still has its (empty) feed, since
     its page announces it."""
-    ordered = ctx.site.ordered
-    tokens = ["comments-feed:" + post.id for post in ordered]
-    places = ctx.dirty_places(tokens, ordered, ())   # as in posts.py
-    for i, post in enumerate(ordered):
-        token = tokens[i]
-        if places is not None and i not in places:
-            ctx.skipped.append(token)
-            continue
+    for _, post, token in post_groups(ctx, "comments-feed:"):
         if not ctx.wants(token, (post,), shape=None):   # its post is its whole shape: 100,000 not taken
             continue
         comments = list(reversed(ctx.site.comments_of(post)))

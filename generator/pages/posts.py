@@ -6,7 +6,7 @@ it, not every post page."""
 
 from __future__ import annotations
 
-from . import Page, page_path
+from . import Page, page_path, post_groups
 from .context import Link, RenderContext, category_url
 from .feeds import comments_feed_url, site_feeds
 from .metadata import post_metadata
@@ -28,14 +28,7 @@ TEMPLATES = ("post.html", "post_block.html")
 
 def post_pages(ctx: RenderContext):
     ordered = ctx.site.ordered   # newest first
-    tokens = ["post:" + post.id for post in ordered]
-    # After an edit that changed no structure, only the pages of the changed posts and those beside them.
-    places = ctx.dirty_places(tokens, ordered, TEMPLATES, neighbours=True)
-    for i, post in enumerate(ordered):
-        token = tokens[i]
-        if places is not None and i not in places:
-            ctx.skipped.append(token)
-            continue
+    for i, post, token in post_groups(ctx, "post:", TEMPLATES, neighbours=True):
         newer = ordered[i - 1] if i > 0 else None
         older = ordered[i + 1] if i + 1 < len(ordered) else None
         if not ctx.wants(token, (post,), TEMPLATES, neighbours=True,
