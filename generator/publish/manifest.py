@@ -9,9 +9,10 @@ the new). A short list written instead of the whole manifest a second time (24 M
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
+
+import orjson
 
 from .plan import MANIFEST, PENDING, manifest_path_ok
 
@@ -33,7 +34,7 @@ def _read_files(output: Path, warn, written: bytes | None) -> tuple[dict[str, li
     try:
         raw = (output / MANIFEST).read_bytes()
         digest = manifest_digest(raw)
-        data = json.loads(raw.decode("utf-8"))
+        data = orjson.loads(raw)
         files = data.get("files", {})
         inputs = data.get("inputs")
         if not isinstance(files, dict):
@@ -53,7 +54,7 @@ def pending_paths(output: Path) -> list[str] | None:
     """The files a stopped build was replacing ([] when none was stopped); None when the list is there but
     cannot be read, and so no entry can be trusted."""
     try:
-        data = json.loads((output / PENDING).read_bytes().decode("utf-8"))
+        data = orjson.loads((output / PENDING).read_bytes())
     except FileNotFoundError:
         return []
     except (OSError, ValueError):
@@ -63,7 +64,7 @@ def pending_paths(output: Path) -> list[str] | None:
 
 
 def pending_bytes(paths: list[str]) -> bytes:
-    return json.dumps({"version": 1, "paths": paths}, separators=(",", ":")).encode()
+    return orjson.dumps({"version": 1, "paths": paths})
 
 
 def manifest_digest(data: bytes) -> bytes:
@@ -71,8 +72,9 @@ def manifest_digest(data: bytes) -> bytes:
 
 
 def manifest_bytes(files: dict, inputs: str | None) -> bytes:
-    # Compact, so the C encoder writes it: a big blog's manifest has hundreds of thousands of entries.
-    return json.dumps({"version": 1, "inputs": inputs, "files": files}, separators=(",", ":")).encode()
+    # orjson, not json: a big blog's manifest has hundreds of thousands of entries, written on every build that
+    # changes a file (0.3 s at 100,000 posts with json's C encoder, 0.02 s with orjson). Compact, UTF-8.
+    return orjson.dumps({"version": 1, "inputs": inputs, "files": files})
 
 
 def damaged_files(output: Path, files: dict[str, list]) -> set[str]:
