@@ -8,6 +8,7 @@ The model never reads files and never renders: reader.py builds the records, pag
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,6 +95,13 @@ class Tag:
 
 def newest_first(post: Post):
     return (-post.date.timestamp(), post.title, post.id)
+
+
+def place_of(post: Post, posts: list[Post]) -> int | None:
+    """Where `post` is in `posts` (in the site's order, newest first: the site's, a category's, a tag's, a
+    day's), found by bisection; None when it is not there."""
+    i = bisect_left(posts, newest_first(post), key=newest_first)
+    return i if i < len(posts) and posts[i] is post else None
 
 
 @dataclass

@@ -20,11 +20,10 @@ related posts' titles, so a changed post dirties the posts it is related to.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
-from ..content.model import newest_first
+from ..content.model import place_of
 from ..publish.keys import make_key
 
 BLOB = "changes"
@@ -115,10 +114,9 @@ class Changes:
             return places   # most runs: checked in C
         for post_id in dirty:
             post = site_posts.get(post_id)
-            if post is not None:
-                i = bisect_left(posts, newest_first(post), key=newest_first)
-                if i < len(posts) and posts[i] is post:
-                    places.add(i)
+            i = place_of(post, posts) if post is not None else None
+            if i is not None:
+                places.add(i)
         return places
 
     def wants(self, token: str, posts, templates, neighbours: bool = False, extra: str = "",
@@ -190,8 +188,7 @@ def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[
         # A few changed posts are found by their place in the order (no map of all 100,000 ids); many, by a map.
         position = {p.id: i for i, p in enumerate(ordered)} if len(changed) > 8 else None
         for post_id in changed:   # the pages of the posts before and after it show its title
-            i = position[post_id] if position is not None else \
-                bisect_left(ordered, newest_first(posts[post_id]), key=newest_first)
+            i = position[post_id] if position is not None else place_of(posts[post_id], ordered)
             beside.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
     beside |= dirty
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
