@@ -143,7 +143,7 @@ def build_site(config: Config, posts: list[Post], comments: list[Comment], *, no
                files: list[Attachment] = ()) -> Site:
     """Filter to what is published at `now`, then index it. Comments and files of unpublished posts are
     dropped (a file in a folder of posts is published while one of them is)."""
-    published = [p for p in posts if (future or p.date <= now) and (drafts or not p.draft)]   # is_published()
+    published = [p for p in posts if is_published(p, now, future, drafts)]
     published.sort(key=newest_first)
     by_id = {p.id: p for p in published}
 
