@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from . import Page, paged_url
+from . import Page, page_count, paged_url
 from .context import RenderContext
 
 # The sitemap shows only which pages there are, and the posts' dates: the structure of the site (changes.py).
@@ -54,10 +54,8 @@ def sitemap_urls(ctx: RenderContext) -> tuple[list[tuple[str, str]], ...]:
     def pages_of(posts, size: int, base: str) -> list[tuple[str, str]]:
         """paginate()'s URLs, each with its newest post's date, without making the pages: 70,000 at 100,000
         posts, on every build that adds or removes a post."""
-        if not posts:
-            return [(base, "")]
-        return [(paged_url(base, number), newest(posts[start:start + 1]))
-                for number, start in enumerate(range(0, len(posts), size), start=1)]
+        return [(paged_url(base, number), newest(posts[(number - 1) * size:(number - 1) * size + 1]))
+                for number in range(1, page_count(posts, size) + 1)]
 
     per_page = ctx.config.posts_per_page
     front = pages_of(site.ordered, per_page, "/")
