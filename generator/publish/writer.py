@@ -192,15 +192,15 @@ class OutputWriter:
     def publish(self, inputs: str | None = None) -> WriteStats:
         removed = sorted(self.old.keys() - self.new.keys())
         manifest = manifest_bytes({path: self.new[path] for path in self._order}, inputs)   # in page order
-        if not self.stats.staged and not removed and not self.present - self.old.keys() and _same_bytes(
-                self.output / MANIFEST, manifest):
+        in_place = _same_bytes(self.output / MANIFEST, manifest)   # read once: 24 MB at 100,000 posts
+        if not self.stats.staged and not removed and not self.present - self.old.keys() and in_place:
             self.discard(keep_output=True)
             _remove_pending(self.output)   # a stopped build's, whose files this build found as they should be
             return self.stats
         if not self.output.is_dir() or not self.staging.is_dir():
             self._open_staging()   # nothing was staged (only removals, or a manifest to write)
         plan_moves(self.output, self.stats.staged, self.present, self.old, self.sources, removed, self.adopt)
-        final = self._stage_manifest(manifest)
+        final = self._stage_manifest(manifest, in_place)
         # Until the last file is in place, the manifest must not vouch for any file being replaced: the pending
         # list names them, so a build killed half way is repaired by the next, whatever the content is by then.
         pending = self._stage_pending(self.stats.staged) if self.stats.staged else None
@@ -234,10 +234,10 @@ class OutputWriter:
             self._warn_unknown_files(sorted(folders))
         return self.stats
 
-    def _stage_manifest(self, data: bytes) -> Path | None:
-        """The new manifest, staged; None when output/ has it already."""
+    def _stage_manifest(self, data: bytes, in_place: bool) -> Path | None:
+        """The new manifest, staged; None when output/ has it already (`in_place`)."""
         self.manifest_digest = manifest_digest(data)
-        return None if _same_bytes(self.output / MANIFEST, data) else self._stage_own("manifest", data)
+        return None if in_place else self._stage_own("manifest", data)
 
     def _stage_pending(self, paths: list[str]) -> Path:
         """The list of `paths`, and of the files a stopped build's list named (their entries read with no key):
