@@ -148,8 +148,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                                   files=content.files)
                 for line in tag_fold_warnings(site):
                     warn(line)
-            structure = changes.structure_key(site)
-            finish_related = start_related(site, cache, structure)   # beside Markdown, when all must be computed
+            structure = changes.structure_of(site)
+            finish_related = start_related(site, cache, structure.key)   # beside Markdown, when all must be computed
             with timer.stage("markdown"):
                 body_html = render_bodies(site_dir, site, content, cache, warn,
                                           lambda label, total: _progress(options.progress, label, total))
@@ -168,9 +168,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # Only the groups of pages that show what changed since the last build (pages/changes.py).
                 record = changes.Record.load(cache)
                 frame = changes.frame_key(ctx)
-                ctx.structure = structure
+                ctx.structure = structure.key
                 facts = changes.post_facts(ctx)
-                ctx.changes = changes.compare(record, ctx, frame, structure, facts)
+                ctx.changes = changes.compare(record, ctx, frame, structure, facts, cache)
                 ctx.carry_block_keys(changes.carried_block_keys(record, ctx.changes, facts))
                 if record is not None:
                     record.drop_posts()
@@ -189,7 +189,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     items = collect_pages(ctx, site_dir, statics)
                 if ctx.changes.measure and record is not None:
                     record.drop_groups()
-                    ctx.changes = replace(ctx.changes, kept={}, extras={}, shapes={})
+                    ctx.changes = replace(ctx.changes, kept={}, extras={}, shapes={}, runs={})
                 todo = writer.changed(items)
                 try:
                     if options.on_first and not early:

@@ -26,7 +26,7 @@ def start_related(site: Site, cache: BuildCache,
     """Related posts: the cached answers; or, after an edit, those it can change asked again; or, on a first build
     or with new settings, all of them. On a big blog the last two run in a forked process while Markdown renders
     (a core would idle otherwise). Returns a call that gives (answers, seconds spent computing them).
-    `structure`: the site's changes.structure_key()."""
+    `structure`: the key of the site's changes.structure_of()."""
     started = time.perf_counter()
     settings = site.config.related
     ignore = {tag_slug(t) for t in settings.ignore_tags}

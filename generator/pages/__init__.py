@@ -74,7 +74,7 @@ def wanted_pages(ctx, posts: list, size: int, base: str, prefix: str, templates:
     changed post are made and asked at all, the others skipped by their token. `shape`: as ctx.wants takes it."""
     count = page_count(posts, size)
     tokens = [prefix + paged_url(base, number) for number in range(1, count + 1)]
-    places = ctx.dirty_places(tokens, posts, templates)
+    places = ctx.dirty_places(tokens, posts, templates, run=(prefix + base, shape))
     numbers = {place // size for place in places} if places is not None else None
     for index, token in enumerate(tokens):
         if numbers is not None and index not in numbers:

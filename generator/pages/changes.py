@@ -4,8 +4,10 @@ something that changed are keyed at all.
 Each build records (the way Lektor records each artifact's sources), in the build cache:
 - the frame: the settings and the header navigation. Any change, and every page is keyed again;
 - the structure: which posts are shown, in which order, with which date, category and tags, and the
-  standalone pages. When it changed (a post added, deleted, re-dated, re-tagged), each group's shape is
-  compared;
+  standalone pages. When it changed (a post added, deleted, re-dated, re-tagged), the shape of each group that
+  may show the change is compared: a run of groups (a listing's pages, an archive's) whose posts and what it
+  shows beside them are as they were (`runs`) is settled, as are the pages of posts whose neighbours are the
+  same (the posts that moved are found by comparing the structure's entries: `shifted_posts`);
 - per template a group uses, the template's key (it covers the templates it includes or extends);
 - per post, its fact: a hash of everything a grouped page shows of it (its file, pictures, tag names, related
   posts, comments, comment form);
@@ -22,13 +24,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from hashlib import blake2b
+from operator import attrgetter
+from typing import NamedTuple
 
 from ..content.model import place_of
 from ..publish.keys import make_key
 
 BLOB = "changes"
 GROUPS_BLOB = "changes-groups"   # the groups' part, rewritten only when it changed: most edits leave it
-VERSION = 7   # the tokens and what they group; the record in two blobs; block keys; the sitemap in files
+STRUCTURE_BLOB = "changes-structure"   # the structure's entries, rewritten only when it changed
+VERSION = 8   # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs
+
+
+class Structure(NamedTuple):
+    """Which posts are shown, in order, with what decides the pages they are on: `entries`, one a post (its id,
+    date, category and tags), newest first; `key`, of them and the standalone pages."""
+    key: str
+    entries: list[str]
 
 
 @dataclass
@@ -43,16 +55,27 @@ class Record:
     shapes: dict[str, bytes]                # group token -> which posts it shows, and where (shape_key)
     serial: int = 0                         # of the groups' blob this record goes with
     blocks: dict[str, str] = field(default_factory=dict)   # post id -> its block key (RenderContext.block_key)
+    runs: dict[str, bytes] = field(default_factory=dict)   # run of groups -> its shape (run_key)
+    entries: list[str] | None = None        # the structure's (saved when it changed; loaded when asked)
 
     @classmethod
     def load(cls, cache) -> Record | None:
         """The record the last build stored, or None when there is none (or one this version cannot read)."""
         head, groups = cache.get_blob(BLOB), cache.get_blob(GROUPS_BLOB)
         if not (isinstance(head, tuple) and len(head) == 7 and head[0] == VERSION and isinstance(head[4], dict)
-                and isinstance(head[6], dict) and isinstance(groups, tuple) and len(groups) == 4
+                and isinstance(head[6], dict) and isinstance(groups, tuple) and len(groups) == 5
                 and groups[0] == head[5] and all(isinstance(part, dict) for part in groups[1:])):
             return None
-        return cls(head[1], head[2], head[3], head[4], *groups[1:], serial=head[5], blocks=head[6])
+        return cls(head[1], head[2], head[3], head[4], *groups[1:4], serial=head[5], blocks=head[6],
+                   runs=groups[4])
+
+    def load_entries(self, cache) -> list[str] | None:
+        """The structure's entries the last build stored; None when they are not those of its key."""
+        stored = cache.get_blob(STRUCTURE_BLOB)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.structure and \
+                isinstance(stored[1], list):
+            return stored[1]
+        return None
 
     def drop_posts(self) -> None:
         """The facts and block keys, once compare() and carried_block_keys() have used them: 35 MB at 100,000
@@ -65,14 +88,18 @@ class Record:
         self.groups, self.extras, self.shapes = {}, {}, {}
 
     def save(self, cache, old: Record | None) -> None:
-        """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged."""
+        """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged.
+        Likewise the structure's entries (100,000 strings)."""
         same = old is not None and self.shapes is old.shapes and self.groups == old.groups and \
-            self.extras == old.extras
+            self.extras == old.extras and self.runs is old.runs
         self.serial = old.serial if same else (old.serial + 1 if old else 1)
-        if not same:
-            cache.put_blob(GROUPS_BLOB, (self.serial, self.groups, self.extras, self.shapes))
-        cache.put_blob(BLOB, (VERSION, self.frame, self.structure, self.templates, self.facts, self.serial,
-                              self.blocks))
+        with cache.transaction():
+            if not same:
+                cache.put_blob(GROUPS_BLOB, (self.serial, self.groups, self.extras, self.shapes, self.runs))
+            if self.entries is not None and (old is None or old.structure != self.structure):
+                cache.put_blob(STRUCTURE_BLOB, (self.structure, self.entries))
+            cache.put_blob(BLOB, (VERSION, self.frame, self.structure, self.templates, self.facts, self.serial,
+                                  self.blocks))
 
 
 @dataclass
@@ -84,9 +111,14 @@ class Changes:
     kept: dict[str, tuple[str, ...]] = field(default_factory=dict)   # the last build's groups
     extras: dict[str, str] = field(default_factory=dict)             # ... and what else they showed
     shapes: dict[str, bytes] = field(default_factory=dict)           # ... and their shapes
-    # The structure changed (or there is no record): each group's shape is taken, to compare and to record.
-    # Otherwise every group has the shape it had, and the record's shapes are carried over.
+    runs: dict[str, bytes] = field(default_factory=dict)             # ... and their runs' (run_key)
+    # The structure changed (or there is no record): each group's shape is taken, to compare and to record,
+    # but for runs of groups found settled (`settled`). Otherwise every group has the shape it had, and the
+    # record's shapes are carried over.
     measure: bool = True
+    # The structure changed, and the posts whose place in it did are known (shifted_posts): a post's page (and
+    # its comments' feed) can have changed shape only if it is one of them, or beside one (in `beside`).
+    settled: bool = False
     # serve --watch's first pass: only these groups (those that made the pages open in the browser).
     only: set[str] | None = None
     # The dirty posts by object identity: a group's posts are checked in C (272,000 groups at 100,000 posts).
@@ -95,28 +127,35 @@ class Changes:
     beside_objects: set[int] = field(default_factory=set)
     beside: set[str] = field(default_factory=set)   # the same, by id
 
-    def places(self, tokens: list[str], posts: list, templates, site_posts: dict, neighbours: bool = False
-               ) -> set[int] | None:
+    def places(self, tokens: list[str], posts: list, templates, site_posts: dict, neighbours: bool = False,
+               settled: bool = False) -> set[int] | None:
         """For a run of groups (`tokens`) that show `posts` between them, in the site's order (newest first), and
-        take no extra: when no template of theirs changed, none is new and no shape is to be taken, only a dirty
-        post (or one beside a dirty post: `neighbours`) can make one wanted. Then: where those posts are in
-        `posts` (found by bisection, in the few runs that hold one), so that the groups holding none are
-        skipped without asking wants() for each (272,000 at 100,000 posts). None: ask it for each."""
+        take no extra: when no template of theirs changed and no shape is to be taken (or the run is `settled`:
+        its shapes are as they were), only a dirty post (or one beside a dirty post: `neighbours`) or a group
+        the last build did not make can make one wanted. Then: where those are in `posts` (dirty posts found by
+        bisection, in the few runs that hold one), so that the other groups are skipped without asking wants()
+        for each (272,000 at 100,000 posts). None: ask it for each."""
         if self.dirty is None:
             return None
         dirty = self.beside if neighbours else self.dirty
-        if (self.measure or self.only is not None or not self.templates.isdisjoint(templates)
-                or len(dirty) > MANY_DIRTY or not self.kept.keys() >= set(tokens)
+        if ((self.measure and not settled) or self.only is not None or not self.templates.isdisjoint(templates)
                 or not self.extras.keys().isdisjoint(tokens)):
             return None
         places: set[int] = set()
-        if (self.beside_objects if neighbours else self.dirty_objects).isdisjoint(map(id, posts)):
+        kept = self.kept
+        if not kept.keys() >= set(tokens):   # a new post's groups
+            places.update(i for i, token in enumerate(tokens) if token not in kept)
+        objects = self.beside_objects if neighbours else self.dirty_objects
+        if objects.isdisjoint(map(id, posts)):
             return places   # most runs: checked in C
-        for post_id in dirty:
-            post = site_posts.get(post_id)
-            i = place_of(post, posts) if post is not None else None
-            if i is not None:
-                places.add(i)
+        if len(dirty) * 20 < len(posts):   # a few dirty posts in a long run: found by bisection
+            for post_id in dirty:
+                post = site_posts.get(post_id)
+                i = place_of(post, posts) if post is not None else None
+                if i is not None:
+                    places.add(i)
+        else:
+            places.update(i for i, key in enumerate(map(id, posts)) if key in objects)
         return places
 
     def wants(self, token: str, posts, templates, neighbours: bool = False, extra: str = "",
@@ -130,8 +169,6 @@ class Changes:
 
 
 EVERYTHING = Changes(None)
-# Past this many dirty posts, groups are asked one by one (places() bisects once a dirty post a run).
-MANY_DIRTY = 200
 
 
 def shape_key(posts, shape: str) -> bytes:
@@ -141,14 +178,37 @@ def shape_key(posts, shape: str) -> bytes:
     return blake2b(text.encode(), digest_size=12).digest()
 
 
+def run_key(posts, shape: str) -> bytes:
+    """A run of groups' shape (a listing's or an archive's pages): its posts, in order, and what its pages show
+    beside them. Equal, and so is each of its groups' shape."""
+    text = "\x1e".join(map(_ID, posts)) + "\x1f" + shape
+    return blake2b(text.encode(), digest_size=12).digest()
+
+
+_ID = attrgetter("id")
+
+
 def frame_key(ctx) -> str:
     return make_key(ctx.data_key, ctx.shared_key)
 
 
-def structure_key(site) -> str:
-    parts = [f"{p.id}\x1d{p.date.isoformat()}\x1d{p.category}\x1d{' '.join(p.tag_slugs)}" for p in site.ordered]
-    parts += ["page\x1d" + page.url for page in site.pages]
-    return make_key(parts)
+def structure_of(site) -> Structure:
+    entries = [f"{p.id}\x1d{p.date.isoformat()}\x1d{p.category}\x1d{' '.join(p.tag_slugs)}" for p in site.ordered]
+    return Structure(make_key(entries + ["page\x1d" + page.url for page in site.pages]), entries)
+
+
+def shifted_posts(old: list[str], new: list[str], shown: dict) -> set[str]:
+    """The shown posts whose entry in the structure changed or that are new, and those beside (before or after)
+    a post that came, went or moved, before or now: the only posts whose neighbours can differ, since the
+    others keep their order among themselves."""
+    gone, came = set(old).difference(new), set(new).difference(old)
+    shifted: set[str] = set()
+    for entries, changed in ((old, gone), (new, came)):
+        place = {entry: i for i, entry in enumerate(entries)} if len(changed) > 8 else None
+        for entry in changed:
+            i = place[entry] if place is not None else entries.index(entry)
+            shifted.update(entries[j].partition("\x1d")[0] for j in (i - 1, i, i + 1) if 0 <= j < len(entries))
+    return {post_id for post_id in shifted if post_id in shown}
 
 
 def post_facts(ctx) -> dict[str, bytes]:
@@ -171,7 +231,8 @@ def post_facts(ctx) -> dict[str, bytes]:
     return facts
 
 
-def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[str, bytes]) -> Changes:
+def compare(record: Record | None, ctx, frame: str, structure: Structure, facts: dict[str, bytes], cache
+            ) -> Changes:
     """What the pages of this build must be keyed for, against the last build's record."""
     if record is None or record.frame != frame:
         return EVERYTHING
@@ -191,15 +252,22 @@ def compare(record: Record | None, ctx, frame: str, structure: str, facts: dict[
             i = position[post_id] if position is not None else place_of(posts[post_id], ordered)
             beside.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
     beside |= dirty
+    measure = record.structure != structure.key
+    shifted = None
+    if measure:
+        last = record.load_entries(cache)
+        if last is not None:
+            shifted = shifted_posts(last, structure.entries, ctx.site.posts)
+            beside |= shifted
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
     posts = ctx.site.posts
-    return Changes(dirty, templates, record.groups, record.extras, record.shapes,
-                   measure=record.structure != structure,
-                   dirty_objects={id(posts[i]) for i in dirty if i in posts},
+    return Changes(dirty, templates, record.groups, record.extras, record.shapes, record.runs, measure=measure,
+                   settled=shifted is not None, dirty_objects={id(posts[i]) for i in dirty if i in posts},
                    beside_objects={id(posts[i]) for i in beside if i in posts}, beside=beside)
 
 
-def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, old: Record | None) -> Record:
+def record_of(ctx, frame: str, structure: Structure, facts: dict[str, bytes], items, old: Record | None
+              ) -> Record:
     """What this build was made from: `items` as the build collected them (pages, and paths of kept groups)."""
     groups: dict[str, list[str]] = {}
     for item in items:
@@ -207,9 +275,11 @@ def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, o
             groups.setdefault(item.group, []).append(item.path)
     made = {token: tuple(paths) for token, paths in groups.items()}
     made.update(ctx.kept_groups)
-    shapes = ctx.group_shapes if ctx.changes.measure or old is None else old.shapes
-    return Record(frame, structure, {name: ctx.template_key(name) for name in sorted(ctx.group_templates)},
-                  facts, made, ctx.group_extras, shapes, blocks=ctx.block_keys())
+    measured = ctx.changes.measure or old is None
+    return Record(frame, structure.key, {name: ctx.template_key(name) for name in sorted(ctx.group_templates)},
+                  facts, made, ctx.group_extras, ctx.group_shapes if measured else old.shapes,
+                  blocks=ctx.block_keys(), runs=ctx.group_runs if measured else old.runs,
+                  entries=structure.entries)
 
 
 def carried_block_keys(record: Record | None, changes: Changes, facts: dict[str, bytes]) -> dict[str, str]:

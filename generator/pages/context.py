@@ -16,7 +16,7 @@ from ..content.model import Comment, Post, Site
 from ..render.sanitize import plain_text, safe_url
 from ..render.theme import template_error
 from .bodies import PostBodies
-from .changes import EVERYTHING, shape_key
+from .changes import EVERYTHING, run_key, shape_key
 
 
 BLOCK_TEMPLATE = "post_block.html"
@@ -87,7 +87,7 @@ class RenderContext:
         # Which groups of pages to key (pages/changes.py); the groups skipped, in order, and the templates named.
         self.changes = EVERYTHING
         self.reset_groups()
-        self.structure = ""   # pages/changes.structure_key, for the sitemap's group
+        self.structure = ""   # the key of pages/changes.structure_of, for the sitemap's group
 
     # -- groups -------------------------------------------------------------------------------------------
     def reset_groups(self) -> None:
@@ -97,6 +97,7 @@ class RenderContext:
         self.group_templates: set[str] = set()
         self.group_extras: dict[str, str] = {}
         self.group_shapes: dict[str, bytes] = {}
+        self.group_runs: dict[str, bytes] = {}
 
     def wants(self, token: str, posts, templates: tuple[str, ...] = (), neighbours: bool = False,
               extra: str = "", shape: str | Callable[[], str] | None = "") -> bool:
@@ -118,14 +119,26 @@ class RenderContext:
         self.skipped.append(token)
         return False
 
-    def dirty_places(self, tokens: list[str], posts, templates: tuple[str, ...], neighbours: bool = False
-                     ) -> set[int] | None:
-        """Where in `posts` the posts are that alone decide which of the groups `tokens` are wanted, after an
-        edit that changed no structure (Changes.places); the groups holding none of them are the caller's to
-        skip (appended to `skipped`, in order). None: ask wants() for each."""
-        places = self.changes.places(tokens, posts, templates, self.site.posts, neighbours)
+    def dirty_places(self, tokens: list[str], posts, templates: tuple[str, ...], neighbours: bool = False,
+                     run: tuple[str, str | Callable[[], str]] | None = None) -> set[int] | None:
+        """Where in `posts` the posts are that alone decide which of the groups `tokens` are wanted (Changes.places),
+        after an edit that changed no structure, or changed it but not where these groups are: a run of groups
+        (`run`: its name and what its pages show beside their posts, as a string) whose posts and that are as
+        they were (changes.run_key), or the groups of each post (the posts that moved, and those beside them,
+        are dirty then). The groups holding none of them are the caller's to skip (appended to `skipped`, in
+        order); their shapes are the last build's. None: ask wants() for each."""
+        changes = self.changes
+        settled = changes.settled
+        if run is not None and changes.measure:
+            name, shown = run
+            shape = self.group_runs[name] = run_key(posts, shown() if callable(shown) else shown)
+            settled = changes.runs.get(name) == shape
+        places = changes.places(tokens, posts, templates, self.site.posts, neighbours, settled)
         if places is not None:
             self.group_templates.update(templates)
+            if changes.measure:
+                shapes = changes.shapes
+                self.group_shapes.update((token, shapes[token]) for token in tokens if token in shapes)
         return places
 
     # -- keys ---------------------------------------------------------------------------------------------
