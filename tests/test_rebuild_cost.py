@@ -265,3 +265,39 @@ def test_a_file_removed_by_hand_comes_back_with_the_next_edit(site, tmp_path):
     EDITS["body"][0](site)
     result = rebuild(site, tmp_path)   # byte-identical to a full build
     assert {"tags/scifi/index.html", "2014/index.html"} <= set(result.stats.staged)
+
+
+@pytest.mark.parametrize("edit", ["add", "delete", "date", "tags", "rename"])
+def test_a_structural_edit_measures_only_the_groups_it_moves(site, tmp_path, monkeypatch, edit):
+    """A new, deleted, re-dated or re-tagged post changes the site's structure: each group's shape (its posts and
+    what its pages show beside them) is what tells whether its pages moved. Only the groups that may have moved
+    are measured: the runs of listing and archive pages whose posts or furniture changed, and the pages of the
+    posts that moved and of their neighbours. Every other group is settled without a look. (Feeds are measured
+    each: a handful of small groups.)"""
+    from generator.pages.changes import Changes
+    measured, wanted = [], set()
+    real_wants = Changes.wants
+
+    def wants(self, token, posts, templates, neighbours=False, extra="", shape=None):
+        if shape is not None and self.measure:
+            measured.append(token)
+        answer = real_wants(self, token, posts, templates, neighbours, extra, shape)
+        if answer:
+            wanted.add(token)
+        return answer
+
+    EDITS[edit][0](site)
+    with monkeypatch.context() as patched:
+        patched.setattr(Changes, "wants", wants)
+        run(site)
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
+    run(clean)
+    assert tree(site / "output") == tree(clean / "output"), "the rebuild differs from a full build"
+    groups = [t for t in measured if not t.startswith("feed:") and t != "sitemap"]
+    assert groups, "the edit changed the structure: some groups are measured"
+    idle = sorted(set(groups) - wanted)
+    # A run that moved is measured whole: of its pages, those past the change can come out the same. Any other
+    # group measured was one the edit dirtied or moved.
+    assert all(t.startswith(("listing:", "archive:")) for t in idle), f"measured, yet unmoved: {idle}"
+    assert len(idle) <= 8, f"measured though their pages did not move: {idle}"
