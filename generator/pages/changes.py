@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from hashlib import blake2b
-from operator import attrgetter
 from typing import NamedTuple
 
 from ..content.model import place_of
@@ -33,7 +32,7 @@ from ..publish.keys import make_key
 BLOB = "changes"
 GROUPS_BLOB = "changes-groups"   # the groups' part, rewritten only when it changed: most edits leave it
 STRUCTURE_BLOB = "changes-structure"   # the structure's entries, rewritten only when it changed
-VERSION = 8   # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs
+VERSION = 9   # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs
 
 
 class Structure(NamedTuple):
@@ -119,6 +118,8 @@ class Changes:
     # The structure changed, and the posts whose place in it did are known (shifted_posts): a post's page (and
     # its comments' feed) can have changed shape only if it is one of them, or beside one (in `beside`).
     settled: bool = False
+    # ... and the posts whose entry in it is new (new, re-dated, re-tagged, moved), by object identity.
+    came_objects: set[int] = field(default_factory=set)
     # serve --watch's first pass: only these groups (those that made the pages open in the browser).
     only: set[str] | None = None
     # The dirty posts by object identity: a group's posts are checked in C (272,000 groups at 100,000 posts).
@@ -158,6 +159,10 @@ class Changes:
             places.update(i for i, key in enumerate(map(id, posts)) if key in objects)
         return places
 
+    def run_settled(self, name: str, key: bytes, posts) -> bool:
+        """Whether a run of groups (`name`, its run_key now) has the shape it had: each of its groups too."""
+        return self.settled and self.runs.get(name) == key and self.came_objects.isdisjoint(map(id, posts))
+
     def wants(self, token: str, posts, templates, neighbours: bool = False, extra: str = "",
               shape: bytes | None = None) -> bool:
         if self.only is not None and token not in self.only:
@@ -179,13 +184,11 @@ def shape_key(posts, shape: str) -> bytes:
 
 
 def run_key(posts, shape: str) -> bytes:
-    """A run of groups' shape (a listing's or an archive's pages): its posts, in order, and what its pages show
-    beside them. Equal, and so is each of its groups' shape."""
-    text = "\x1e".join(map(_ID, posts)) + "\x1f" + shape
-    return blake2b(text.encode(), digest_size=12).digest()
-
-
-_ID = attrgetter("id")
+    """A run of groups' shape (a listing's or an archive's pages) as far as a build needs to record it: how many
+    posts it shows and what its pages show beside them. Which posts, in which order, is as it was when, besides,
+    the run holds no post whose structure entry is new (Changes.runs_settled): the others keep their runs and
+    their order among themselves, and one that left would leave the run shorter."""
+    return blake2b(f"{len(posts)}\x1f{shape}".encode(), digest_size=12).digest()
 
 
 def frame_key(ctx) -> str:
@@ -197,10 +200,10 @@ def structure_of(site) -> Structure:
     return Structure(make_key(entries + ["page\x1d" + page.url for page in site.pages]), entries)
 
 
-def shifted_posts(old: list[str], new: list[str], shown: dict) -> set[str]:
-    """The shown posts whose entry in the structure changed or that are new, and those beside (before or after)
-    a post that came, went or moved, before or now: the only posts whose neighbours can differ, since the
-    others keep their order among themselves."""
+def shifted_posts(old: list[str], new: list[str], shown: dict) -> tuple[set[str], set[str]]:
+    """(the shown posts whose entry in the structure changed or that are new, and those beside (before or
+    after) a post that came, went or moved, before or now: the only posts whose neighbours can differ, since the
+    others keep their order among themselves; the posts whose entry is new)."""
     gone, came = set(old).difference(new), set(new).difference(old)
     shifted: set[str] = set()
     for entries, changed in ((old, gone), (new, came)):
@@ -208,7 +211,7 @@ def shifted_posts(old: list[str], new: list[str], shown: dict) -> set[str]:
         for entry in changed:
             i = place[entry] if place is not None else entries.index(entry)
             shifted.update(entries[j].partition("\x1d")[0] for j in (i - 1, i, i + 1) if 0 <= j < len(entries))
-    return {post_id for post_id in shifted if post_id in shown}
+    return {post_id for post_id in shifted if post_id in shown}, {entry.partition("\x1d")[0] for entry in came}
 
 
 def post_facts(ctx) -> dict[str, bytes]:
@@ -253,16 +256,16 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
             beside.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
     beside |= dirty
     measure = record.structure != structure.key
-    shifted = None
+    shifted, came = None, set()
     if measure:
         last = record.load_entries(cache)
         if last is not None:
-            shifted = shifted_posts(last, structure.entries, ctx.site.posts)
+            shifted, came = shifted_posts(last, structure.entries, ctx.site.posts)
             beside |= shifted
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
     posts = ctx.site.posts
     return Changes(dirty, templates, record.groups, record.extras, record.shapes, record.runs, measure=measure,
-                   settled=shifted is not None, dirty_objects={id(posts[i]) for i in dirty if i in posts},
+                   settled=shifted is not None, came_objects={id(posts[i]) for i in came if i in posts}, dirty_objects={id(posts[i]) for i in dirty if i in posts},
                    beside_objects={id(posts[i]) for i in beside if i in posts}, beside=beside)
 
 

@@ -124,7 +124,7 @@ class RenderContext:
         """Where in `posts` the posts are that alone decide which of the groups `tokens` are wanted (Changes.places),
         after an edit that changed no structure, or changed it but not where these groups are: a run of groups
         (`run`: its name and what its pages show beside their posts, as a string) whose posts and that are as
-        they were (changes.run_key), or the groups of each post (the posts that moved, and those beside them,
+        they were (Changes.run_settled), or the groups of each post (the posts that moved, and those beside them,
         are dirty then). The groups holding none of them are the caller's to skip (appended to `skipped`, in
         order); their shapes are the last build's. None: ask wants() for each."""
         changes = self.changes
@@ -132,7 +132,7 @@ class RenderContext:
         if run is not None and changes.measure:
             name, shown = run
             shape = self.group_runs[name] = run_key(posts, shown() if callable(shown) else shown)
-            settled = changes.runs.get(name) == shape
+            settled = changes.run_settled(name, shape, posts)
         places = changes.places(tokens, posts, templates, self.site.posts, neighbours, settled)
         if places is not None:
             self.group_templates.update(templates)
