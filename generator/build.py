@@ -171,6 +171,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 ctx.structure = structure.key
                 facts = changes.post_facts(ctx)
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts, cache)
+                changes.store_entries(cache, record, structure)
+                structure_key = structure.key
+                del structure   # its entries: 15 MB at 100,000 posts, not held through rendering
                 ctx.carry_block_keys(changes.carried_block_keys(record, ctx.changes, facts))
                 if record is not None:
                     record.drop_posts()
@@ -211,7 +214,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 except BaseException:
                     writer.discard()
                     raise
-                changes.record_of(ctx, frame, structure, facts, items, record).save(cache, record)
+                changes.record_of(ctx, frame, structure_key, facts, items, record).save(cache, record)
                 if writer.manifest_digest != written:
                     cache.put_blob(MANIFEST_BLOB, writer.manifest_digest)
         finally:

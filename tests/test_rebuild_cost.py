@@ -301,3 +301,21 @@ def test_a_structural_edit_measures_only_the_groups_it_moves(site, tmp_path, mon
     # group measured was one the edit dirtied or moved.
     assert all(t.startswith(("listing:", "archive:")) for t in idle), f"measured, yet unmoved: {idle}"
     assert len(idle) <= 8, f"measured though their pages did not move: {idle}"
+
+
+def test_a_build_stopped_after_storing_the_structure_is_repaired_by_the_next(site, tmp_path, monkeypatch):
+    """The structure's entries are stored before the pages are rendered; a build stopped after that (here: before
+    it publishes) leaves them newer than the record. The next build must not compare against them as the last
+    build's: after one more structural edit, its output equals a full build's, page for page."""
+    from generator.publish.writer import OutputWriter
+    EDITS["delete"][0](site)   # its neighbours' pages change: only the last build's entries tell who they were
+
+    def stopped(self, inputs=None):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(OutputWriter, "publish", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            run(site)
+    EDITS["date"][0](site)
+    rebuild(site, tmp_path)   # compares with a full build of the same files

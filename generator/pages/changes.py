@@ -55,7 +55,6 @@ class Record:
     serial: int = 0                         # of the groups' blob this record goes with
     blocks: dict[str, str] = field(default_factory=dict)   # post id -> its block key (RenderContext.block_key)
     runs: dict[str, bytes] = field(default_factory=dict)   # run of groups -> its shape (run_key)
-    entries: list[str] | None = None        # the structure's (saved when it changed; loaded when asked)
 
     @classmethod
     def load(cls, cache) -> Record | None:
@@ -87,16 +86,13 @@ class Record:
         self.groups, self.extras, self.shapes = {}, {}, {}
 
     def save(self, cache, old: Record | None) -> None:
-        """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged.
-        Likewise the structure's entries (100,000 strings)."""
+        """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged."""
         same = old is not None and self.shapes is old.shapes and self.groups == old.groups and \
             self.extras == old.extras and self.runs is old.runs
         self.serial = old.serial if same else (old.serial + 1 if old else 1)
         with cache.transaction():
             if not same:
                 cache.put_blob(GROUPS_BLOB, (self.serial, self.groups, self.extras, self.shapes, self.runs))
-            if self.entries is not None and (old is None or old.structure != self.structure):
-                cache.put_blob(STRUCTURE_BLOB, (self.structure, self.entries))
             cache.put_blob(BLOB, (VERSION, self.frame, self.structure, self.templates, self.facts, self.serial,
                                   self.blocks))
 
@@ -200,6 +196,14 @@ def structure_of(site) -> Structure:
     return Structure(make_key(entries + ["page\x1d" + page.url for page in site.pages]), entries)
 
 
+def store_entries(cache, record: Record | None, structure: Structure) -> None:
+    """Store the structure's entries when they changed. Stored now, not with the record, so that 15 MB at
+    100,000 posts are not held through rendering: a build stopped after this leaves entries that are not its
+    record's structure's (load_entries), and the next build takes every group's shape once."""
+    if record is None or record.structure != structure.key:
+        cache.put_blob(STRUCTURE_BLOB, (structure.key, structure.entries))
+
+
 def shifted_posts(old: list[str], new: list[str], shown: dict) -> tuple[set[str], set[str]]:
     """(the shown posts whose entry in the structure changed or that are new, and those beside (before or
     after) a post that came, went or moved, before or now: the only posts whose neighbours can differ, since the
@@ -269,7 +273,7 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
                    beside_objects={id(posts[i]) for i in beside if i in posts}, beside=beside)
 
 
-def record_of(ctx, frame: str, structure: Structure, facts: dict[str, bytes], items, old: Record | None
+def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, old: Record | None
               ) -> Record:
     """What this build was made from: `items` as the build collected them (pages, and paths of kept groups)."""
     groups: dict[str, list[str]] = {}
@@ -279,10 +283,9 @@ def record_of(ctx, frame: str, structure: Structure, facts: dict[str, bytes], it
     made = {token: tuple(paths) for token, paths in groups.items()}
     made.update(ctx.kept_groups)
     measured = ctx.changes.measure or old is None
-    return Record(frame, structure.key, {name: ctx.template_key(name) for name in sorted(ctx.group_templates)},
+    return Record(frame, structure, {name: ctx.template_key(name) for name in sorted(ctx.group_templates)},
                   facts, made, ctx.group_extras, ctx.group_shapes if measured else old.shapes,
-                  blocks=ctx.block_keys(), runs=ctx.group_runs if measured else old.runs,
-                  entries=structure.entries)
+                  blocks=ctx.block_keys(), runs=ctx.group_runs if measured else old.runs)
 
 
 def carried_block_keys(record: Record | None, changes: Changes, facts: dict[str, bytes]) -> dict[str, str]:
