@@ -182,7 +182,7 @@ def shape_key(posts, shape: str) -> bytes:
 def run_key(posts, shape: str) -> bytes:
     """A run of groups' shape (a listing's or an archive's pages) as far as a build needs to record it: how many
     posts it shows and what its pages show beside them. Which posts, in which order, is as it was when, besides,
-    the run holds no post whose structure entry is new (Changes.runs_settled): the others keep their runs and
+    the run holds no post whose structure entry is new (Changes.run_settled): the others keep their runs and
     their order among themselves, and one that left would leave the run shorter."""
     return blake2b(f"{len(posts)}\x1f{shape}".encode(), digest_size=12).digest()
 
@@ -269,7 +269,8 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
     posts = ctx.site.posts
     return Changes(dirty, templates, record.groups, record.extras, record.shapes, record.runs, measure=measure,
-                   settled=shifted is not None, came_objects={id(posts[i]) for i in came if i in posts}, dirty_objects={id(posts[i]) for i in dirty if i in posts},
+                   settled=shifted is not None, came_objects={id(posts[i]) for i in came if i in posts},
+                   dirty_objects={id(posts[i]) for i in dirty if i in posts},
                    beside_objects={id(posts[i]) for i in beside if i in posts}, beside=beside)
 
 

@@ -121,12 +121,12 @@ class RenderContext:
 
     def dirty_places(self, tokens: list[str], posts, templates: tuple[str, ...], neighbours: bool = False,
                      run: tuple[str, str | Callable[[], str]] | None = None) -> set[int] | None:
-        """Where in `posts` the posts are that alone decide which of the groups `tokens` are wanted (Changes.places),
-        after an edit that changed no structure, or changed it but not where these groups are: a run of groups
-        (`run`: its name and what its pages show beside their posts, as a string) whose posts and that are as
-        they were (Changes.run_settled), or the groups of each post (the posts that moved, and those beside them,
-        are dirty then). The groups holding none of them are the caller's to skip (appended to `skipped`, in
-        order); their shapes are the last build's. None: ask wants() for each."""
+        """Where in `posts` the posts are that alone decide which of the groups `tokens` are wanted
+        (Changes.places): after an edit that changed no structure, or that changed it but not these groups'
+        shapes. That is a run of listing or archive pages (`run`: its name, and what its pages show beside their
+        posts) found as it was (Changes.run_settled), or the groups of each post, whose moved posts and their
+        neighbours count as dirty. The groups holding none of them are the caller's to skip (appended to
+        `skipped`, in order); their shapes are the last build's. None: ask wants() for each."""
         changes = self.changes
         settled = changes.settled
         if run is not None and changes.measure:
