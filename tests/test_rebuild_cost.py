@@ -319,3 +319,15 @@ def test_a_build_stopped_after_storing_the_structure_is_repaired_by_the_next(sit
             run(site)
     EDITS["date"][0](site)
     rebuild(site, tmp_path)   # compares with a full build of the same files
+
+
+def test_a_new_title_that_reorders_posts_of_one_moment_moves_their_pages(tmp_path):
+    """Posts of the same date and time are in the order of their titles: retitling one moves it among them, and
+    the listings, archives and neighbours' links that show that order must follow (found by the property test)."""
+    same = "2013-12-31 23:30"
+    files = {f"content/{c}p{i}.md": post("Alpha", same, "Body one.\n", tags=["nova"] if i < 3 else [])
+             for i, c in enumerate(["diary/", "book/", "", "", "", ""])}
+    site = make_site(tmp_path, files, {"posts_per_page": 2, "title": "T", "related": {"count": 2}})
+    run(site)
+    write(site, "content/diary/p0.md", post("Zeta & Eta", same, "Body one.\n", tags=["nova"]))
+    rebuild(site, tmp_path)   # compares with a full build of the same files

@@ -37,7 +37,8 @@ VERSION = 9   # the tokens and what they group; the record in three blobs; block
 
 class Structure(NamedTuple):
     """Which posts are shown, in order, with what decides the pages they are on: `entries`, one a post (its id,
-    date, category and tags), newest first; `key`, of them and the standalone pages."""
+    date, category and tags, and its title when another post has its date), newest first; `key`, of them and
+    the standalone pages."""
     key: str
     entries: list[str]
 
@@ -192,7 +193,14 @@ def frame_key(ctx) -> str:
 
 
 def structure_of(site) -> Structure:
-    entries = [f"{p.id}\x1d{p.date.isoformat()}\x1d{p.category}\x1d{' '.join(p.tag_slugs)}" for p in site.ordered]
+    ordered = site.ordered
+    entries = [f"{p.id}\x1d{p.date.isoformat()}\x1d{p.category}\x1d{' '.join(p.tag_slugs)}" for p in ordered]
+    # Posts of one moment are in the order of their titles (model.newest_first): theirs is in their entries, so
+    # that every change of order changes an entry (shifted_posts), while most posts' titles stay out of it.
+    stamps = [p.date.timestamp() for p in ordered]
+    tied = {j for i in range(1, len(stamps)) if stamps[i] == stamps[i - 1] for j in (i - 1, i)}
+    for j in sorted(tied):
+        entries[j] += "\x1d" + ordered[j].title
     return Structure(make_key(entries + ["page\x1d" + page.url for page in site.pages]), entries)
 
 
