@@ -331,3 +331,14 @@ def test_a_new_title_that_reorders_posts_of_one_moment_moves_their_pages(tmp_pat
     run(site)
     write(site, "content/diary/p0.md", post("Zeta & Eta", same, "Body one.\n", tags=["nova"]))
     rebuild(site, tmp_path)   # compares with a full build of the same files
+
+
+def test_bodies_lost_from_the_cache_mid_build_are_rendered_again(site, tmp_path, monkeypatch):
+    """The cache said it had every body's HTML, then gave none (a damaged table): each post's and comment's HTML
+    is rendered again from its file, and the pages are a full build's."""
+    from generator.publish.cache import BuildCache
+    override(site, "post.html")
+    override(site, "post_block.html")   # every post's page and block again: every body, and the comment
+    monkeypatch.setattr(BuildCache, "get_html", lambda self, keys: {})
+    rebuild(site, tmp_path)   # compares with a full build of the same files
+    assert "Hi." in (site / "output" / "diary" / "p00.html").read_text(encoding="utf-8")

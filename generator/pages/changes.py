@@ -82,9 +82,10 @@ class Record:
         self.facts, self.blocks = {}, {}
 
     def drop_groups(self) -> None:
-        """The groups, extras and shapes, once a collection that took every group's shape has used them: save()
-        rewrites them without a look (the shapes differ), and at 100,000 posts they are 70 MB through rendering."""
-        self.groups, self.extras, self.shapes = {}, {}, {}
+        """The groups, extras, shapes and runs, once a collection after a change of structure has used them (it
+        took the shapes, or carried those of settled runs over): save() rewrites them without a look (the
+        shapes differ), and at 100,000 posts they are 70 MB through rendering."""
+        self.groups, self.extras, self.shapes, self.runs = {}, {}, {}, {}
 
     def save(self, cache, old: Record | None) -> None:
         """At 100,000 posts the groups are 272,000 paths, 0.7 s to write: kept as they were when unchanged."""
