@@ -62,11 +62,16 @@ def tree(root: Path) -> dict[str, bytes]:
 def rebuild(site: Path, tmp_path: Path):
     """The incremental rebuild's result, after checking its output against a full build of the same files."""
     result = run(site)
+    assert_as_full_build(site, tmp_path)
+    return result
+
+
+def assert_as_full_build(site: Path, tmp_path: Path) -> None:
     clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
     shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
     run(clean)
     assert tree(site / "output") == tree(clean / "output"), "the rebuild differs from a full build"
-    return result
 
 
 def dates_of(i: int) -> set[str]:
@@ -210,10 +215,7 @@ def test_damaged_parts_in_the_cache_are_rendered_again(site, tmp_path):
     build(BuildOptions(site_dir=site, now=NOW), warn=warnings.append)
     damage = [w for w in warnings if "damaged" in w]
     assert len(damage) == 1 and "rendered again" in damage[0], warnings
-    clean = tmp_path / "clean"
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
-    run(clean)
-    assert tree(site / "output") == tree(clean / "output")
+    assert_as_full_build(site, tmp_path)
 
     # The damaged parts the pages joined are gone from the cache; the next build that joins them stores them.
     with sqlite3.connect(db) as con:
@@ -226,10 +228,7 @@ def test_damaged_parts_in_the_cache_are_rendered_again(site, tmp_path):
     result = build(BuildOptions(site_dir=site, now=NOW), warn=warnings.append)
     assert not [w for w in warnings if "damaged" in w], warnings
     assert result.parts_rendered > 2
-    shutil.rmtree(clean)
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
-    run(clean)
-    assert tree(site / "output") == tree(clean / "output")
+    assert_as_full_build(site, tmp_path)
 
 
 # Keyed on every build that gets past the no-change check, whatever changed: the pages that sum up the whole
@@ -288,12 +287,9 @@ def test_a_structural_edit_measures_only_the_groups_it_moves(site, tmp_path, mon
 
     EDITS[edit][0](site)
     with monkeypatch.context() as patched:
-        patched.setattr(Changes, "wants", wants)
+        patched.setattr(Changes, "wants", wants)   # the incremental build's groups, not the full build's
         run(site)
-    clean = tmp_path / "clean"
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", ".blog-cache"))
-    run(clean)
-    assert tree(site / "output") == tree(clean / "output"), "the rebuild differs from a full build"
+    assert_as_full_build(site, tmp_path)
     groups = [t for t in measured if not t.startswith("feed:") and t != "sitemap"]
     assert groups, "the edit changed the structure: some groups are measured"
     idle = sorted(set(groups) - wanted)
