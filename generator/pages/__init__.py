@@ -69,9 +69,10 @@ def page_at(posts: list, size: int, base: str, number: int, count: int) -> ListP
 
 
 def wanted_pages(ctx, posts: list, size: int, base: str, prefix: str, templates: tuple[str, ...], shape):
-    """The pages of paginate(posts, size, base) whose group (`prefix` + the page's URL) ctx wants, each asked
-    with ctx.wants(); or, after an edit that changed no structure (ctx.dirty_places), only those holding a
-    changed post are made and asked at all, the others skipped by their token. `shape`: as ctx.wants takes it."""
+    """(page, token) of the pages of paginate(posts, size, base) whose group (token: `prefix` + the page's URL)
+    ctx wants, each asked with ctx.wants(); or, after an edit that changed no structure, or none of this run's
+    (ctx.dirty_places), only those holding a changed post are made and asked at all, the others skipped by
+    their token. `shape`: as ctx.wants takes it."""
     count = page_count(posts, size)
     tokens = [prefix + paged_url(base, number) for number in range(1, count + 1)]
     places = ctx.dirty_places(tokens, posts, templates, run=(prefix + base, shape))
@@ -82,13 +83,14 @@ def wanted_pages(ctx, posts: list, size: int, base: str, prefix: str, templates:
             continue
         page = page_at(posts, size, base, index + 1, count)
         if ctx.wants(token, page.items, templates, shape=shape):
-            yield page
+            yield page, token
 
 
 def post_groups(ctx, prefix: str, templates: tuple[str, ...] = (), neighbours: bool = False):
     """(index, post, token) of each shown post, newest first, for a kind with a group per post (`prefix` + the
-    post's id); after an edit that changed no structure (ctx.dirty_places), only those of the dirty posts (and of
-    the posts beside them: `neighbours`), the others skipped by their token. The caller asks ctx.wants()."""
+    post's id); after an edit that changed no structure, or moved only a few posts (ctx.dirty_places), only
+    those of the dirty posts (and of the posts beside them, and of those moved: `neighbours`), the others
+    skipped by their token. The caller asks ctx.wants()."""
     ordered = ctx.site.ordered
     tokens = [prefix + post.id for post in ordered]
     places = ctx.dirty_places(tokens, ordered, templates, neighbours)

@@ -26,8 +26,7 @@ def archive_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
         return shared
 
     # Each page a group, as in listings.py.
-    for page in wanted_pages(ctx, posts, LIST_PAGE_SIZE, base, "archive:", ARCHIVE_TEMPLATES, shape):
-        token = "archive:" + page.url
+    for page, token in wanted_pages(ctx, posts, LIST_PAGE_SIZE, base, "archive:", ARCHIVE_TEMPLATES, shape):
         shape()
         key = ctx.templates_key(ARCHIVE_TEMPLATES, "archive", page.url, shared, page.older or "", page.newer or "",
                       [ctx.listing_key(p) for p in page.items])

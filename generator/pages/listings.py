@@ -27,8 +27,7 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
     shared = repr((count, title, feeds))   # once, not per page
     # Each page a group: what it shows beside its posts (the page count, its neighbours' URLs) is the site's
     # structure, so after a body edit only the page showing that post is keyed (pages/changes.py).
-    for page in wanted_pages(ctx, posts, size, base, "listing:", TEMPLATES, str(count)):
-        token = "listing:" + page.url
+    for page, token in wanted_pages(ctx, posts, size, base, "listing:", TEMPLATES, str(count)):
         key = ctx.templates_key(TEMPLATES, "listing", page.url, shared, page.older or "", page.newer or "",
                       [ctx.block_key(p) for p in page.items])
         # What render() needs of the posts, made here: a worker that read the posts themselves would copy the
