@@ -131,9 +131,9 @@ class Changes:
         """For a run of groups (`tokens`) that show `posts` between them, in the site's order (newest first), and
         take no extra: when no template of theirs changed and no shape is to be taken (or the run is `settled`:
         its shapes are as they were), only a dirty post (or one beside a dirty post: `neighbours`) or a group
-        the last build did not make can make one wanted. Then: where those are in `posts` (dirty posts found by
-        bisection, in the few runs that hold one), so that the other groups are skipped without asking wants()
-        for each (272,000 at 100,000 posts). None: ask it for each."""
+        the last build did not make can make one wanted. Then: where those are in `posts` (in the few runs that
+        hold a dirty post: a few found by bisection, many by a scan), so that the other groups are skipped
+        without asking wants() for each (272,000 at 100,000 posts). None: ask it for each."""
         if self.dirty is None:
             return None
         dirty = self.beside if neighbours else self.dirty
@@ -252,7 +252,7 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
     """What the pages of this build must be keyed for, against the last build's record."""
     if record is None or record.frame != frame:
         return EVERYTHING
-    old = record.facts
+    old, ordered, posts = record.facts, ctx.site.ordered, ctx.site.posts
     changed = [post_id for post_id, fact in facts.items() if old.get(post_id) != fact]
     dirty = set(changed)
     beside = set(changed)
@@ -261,7 +261,6 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
         changed_ids = set(changed)
         dirty.update(post_id for post_id, related in ctx.site.related.items()
                      if not changed_ids.isdisjoint(related))
-        ordered, posts = ctx.site.ordered, ctx.site.posts
         # A few changed posts are found by their place in the order (no map of all 100,000 ids); many, by a map.
         position = {p.id: i for i, p in enumerate(ordered)} if len(changed) > 8 else None
         for post_id in changed:   # the pages of the posts before and after it show its title
@@ -273,10 +272,9 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
     if measure:
         last = record.load_entries(cache)
         if last is not None:
-            shifted, came = shifted_posts(last, structure.entries, ctx.site.posts)
+            shifted, came = shifted_posts(last, structure.entries, posts)
             beside |= shifted
     templates = {name for name, key in record.templates.items() if ctx.template_key(name) != key}
-    posts = ctx.site.posts
     return Changes(dirty, templates, record.groups, record.extras, record.shapes, record.runs, measure=measure,
                    settled=shifted is not None, came_objects={id(posts[i]) for i in came if i in posts},
                    dirty_objects={id(posts[i]) for i in dirty if i in posts},
