@@ -111,9 +111,7 @@ def override(site: Path, name: str) -> None:
 # change). Post 4 has no summary, so its Atom entry shows its body (feedgen shows a summary instead where
 # there is one).
 EDITS = {
-    "body": (lambda s: write(s, rel_of(4), text_of(fields_of(4), "A longer body.\n")), 2,
-             # Archive pages are keyed by the whole file of each post they list; an entry shows neither body nor tags.
-             archives_of(4)),
+    "body": (lambda s: write(s, rel_of(4), text_of(fields_of(4), "A longer body.\n")), 2, set()),
     "title": (lambda s: write(s, rel_of(4), text_of({**fields_of(4), "title": "Renamed"})),
               2 * (1 + sharing_a_tag(fields_of(4)["tags"])), set()),
     "tags": (lambda s: write(s, rel_of(8), text_of({**fields_of(8), "tags": ["rare", "python"]})),
@@ -254,6 +252,21 @@ def test_an_edit_keys_only_the_pages_that_show_the_post(site, tmp_path, edit, po
     unexpected = {p for p in keyed - shows - KEYED_EVERY_TIME if not p.startswith("static/")}
     assert not unexpected, f"keyed though they do not show {url}: {sorted(unexpected)}"
     assert len(keyed) < len(tree(site / "output")) / 3
+
+
+def test_a_body_edit_keys_only_the_pages_that_show_the_body(site, tmp_path):
+    """Its related posts and the posts beside it show its title: it did not change, so none of their pages is
+    keyed. Only the pages showing the body are, the named whole-site pages, and the other pages of groups that
+    list the post (its archives, its comments' feed: keyed, not rendered, as test_an_edit_renders_what_it_changes
+    shows)."""
+    write(site, rel_of(4), text_of(fields_of(4), "A body nobody else has.\n"))
+    result = rebuild(site, tmp_path)
+    keyed = set(result.stats.keyed)
+    shows = {path for path, data in tree(tmp_path / "clean" / "output").items() if b"nobody else has" in data}
+    assert {rel_of(4).removeprefix("content/").replace(".md", ".html"), "index.rss"} <= shows <= keyed
+    listing = archives_of(4) | {rel_of(4).removeprefix("content/").replace(".md", ".comments.rss")}
+    unexpected = {p for p in keyed - shows - listing - KEYED_EVERY_TIME if not p.startswith("static/")}
+    assert not unexpected, f"keyed though they do not show the body: {sorted(unexpected)}"
 
 
 def test_a_file_removed_by_hand_comes_back_with_the_next_edit(site, tmp_path):

@@ -138,6 +138,7 @@ def read_post(rel: PurePosixPath, data: bytes, tz: ZoneInfo) -> tuple[Post, str]
         title=title, date=when, tags=names, tag_slugs=slugs, summary=summary,
         draft=draft, body_format=intern(fmt), extra=extra, source_hash=digest(data),
         body_hash=digest(fmt.encode() + b"\0" + body.encode("utf-8")),
+        front_hash=digest("\n".join(fm_lines).encode("utf-8")),
     )
     return post, body
 

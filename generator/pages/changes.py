@@ -16,8 +16,9 @@ Each build records (the way Lektor records each artifact's sources), in the buil
   its page count, the posts beside it) and what else it shows that is not a post (`extra`: the sitemap's).
 A group whose shape, extra, templates and posts' facts are unchanged would make the very pages it made last
 time, with the same keys: its files are kept, not keyed, rendered or checked beyond their size. A post's page
-also shows its neighbours' titles, so a changed post dirties the pages of the posts beside it; a post shows its
-related posts' titles, so a changed post dirties the posts it is related to.
+also shows its neighbours' titles, so a post whose front matter changed dirties the pages of the posts beside it;
+a post shows its related posts' titles, so such a post dirties the posts it is related to. A body edit changes
+no front matter, and dirties only its own post.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from ..publish.keys import make_key
 BLOB = "changes"
 GROUPS_BLOB = "changes-groups"   # the groups' part, rewritten only when it changed: most edits leave it
 STRUCTURE_BLOB = "changes-structure"   # the structure's entries, rewritten only when it changed
-VERSION = 9   # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs
+VERSION = 10  # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs;
+# facts end with the front matter's hash
+FACT, FRONT = 12, 8   # bytes of a post's fact: the hash of all it shows, then of its front matter
 
 
 class Structure(NamedTuple):
@@ -230,7 +233,9 @@ def shifted_posts(old: list[str], new: list[str], shown: dict) -> tuple[set[str]
 def post_facts(ctx) -> dict[str, bytes]:
     """Per shown post, a hash of all a grouped page shows of it: its file, its pictures' sizes, its tags'
     names, which posts are related to it, its comments and its comment form. (The related posts' titles are
-    theirs: compare() follows them.) A plain string hashed once: 100,000 of these are taken per edit."""
+    theirs: compare() follows them.) A plain string hashed once: 100,000 of these are taken per edit.
+    Followed by its front matter's hash (FRONT bytes): what other posts' pages show of it (its title) changed
+    only when that did, so a body edit dirties no other post."""
     forms = ctx.comment_forms
     site = ctx.site
     related, comments, refs = site.related, site.comments, ctx.bodies.refs
@@ -243,7 +248,8 @@ def post_facts(ctx) -> dict[str, bytes]:
                             "\x1e".join([names[slug] for slug in post.tag_slugs]),
                             "\x1e".join(related.get(post.id, ())), comments_key(post) if post.id in comments else "",
                             forms.key(post) if forms else ""))
-        facts[post.id] = blake2b(text.encode(), digest_size=12).digest()
+        facts[post.id] = blake2b(text.encode(), digest_size=FACT).digest() + \
+            bytes.fromhex((post.front_hash or post.source_hash)[:2 * FRONT])
     return facts
 
 
@@ -256,14 +262,15 @@ def compare(record: Record | None, ctx, frame: str, structure: Structure, facts:
     changed = [post_id for post_id, fact in facts.items() if old.get(post_id) != fact]
     dirty = set(changed)
     beside = set(changed)
-    if changed:
+    # Those whose front matter changed too (or that are new): their titles, as other posts' pages show them.
+    retitled = {post_id for post_id in changed if old.get(post_id, b"")[FACT:] != facts[post_id][FACT:]}
+    if retitled:
         # A post shows the titles of its related posts: one whose title may have changed dirties them.
-        changed_ids = set(changed)
         dirty.update(post_id for post_id, related in ctx.site.related.items()
-                     if not changed_ids.isdisjoint(related))
+                     if not retitled.isdisjoint(related))
         # A few changed posts are found by their place in the order (no map of all 100,000 ids); many, by a map.
-        position = {p.id: i for i, p in enumerate(ordered)} if len(changed) > 8 else None
-        for post_id in changed:   # the pages of the posts before and after it show its title
+        position = {p.id: i for i, p in enumerate(ordered)} if len(retitled) > 8 else None
+        for post_id in retitled:   # the pages of the posts before and after it show its title
             i = position[post_id] if position is not None else place_of(posts[post_id], ordered)
             beside.update(ordered[j].id for j in (i - 1, i + 1) if 0 <= j < len(ordered))
     beside |= dirty
@@ -298,7 +305,7 @@ def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, o
 
 def carried_block_keys(record: Record | None, changes: Changes, facts: dict[str, bytes]) -> dict[str, str]:
     """The last build's block keys of the posts that are not dirty: a block key is made of what the post's fact
-    covers and its related posts' titles, and a post related to a changed one is dirty. A new post keys all
+    covers and its related posts' titles, and a post related to one whose front matter changed is dirty. A new post keys all
     100,000 blocks of a big blog's front pages, 1.7 s to make again."""
     if record is None or changes.dirty is None:
         return {}

@@ -195,11 +195,11 @@ class RenderContext:
         return self._block_keys
 
     def listing_key(self, post: Post) -> str:
-        """What a title-and-summary listing shows of a post (its file says all but the comment count)."""
+        """What a title-and-summary listing shows of a post: its front matter (not its body) and comment count."""
         key = self._listing_keys.get(post.id)
         if key is None:
             key = self._listing_keys[post.id] = (
-                f"{post.id}\x1d{post.source_hash}\x1d{len(self.site.comments_of(post))}")
+                f"{post.id}\x1d{post.front_hash or post.source_hash}\x1d{len(self.site.comments_of(post))}")
         return key
 
     def comments_key(self, post: Post) -> str:
