@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
+from . import __version__, body_patch
 from .publish.cache import CACHE_DIR, BuildCache, cache_folder
 from .config import load_config
 from .content import inputs as inputs_of
@@ -115,7 +115,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # Templates are in every page's key but the feeds' and the sitemap's: feedgen writes those.
                 data_key = make_key(__version__, MARKDOWN_FINGERPRINT, IMAGES_FINGERPRINT, config.fingerprint())
                 # The header navigation is on every page made from templates.
-                global_key = make_key(data_key, fingerprint(dirs), repr(nav))
+                theme = fingerprint(dirs)
+                global_key = make_key(data_key, theme, repr(nav))
                 forms = CommentForms.for_site(site_dir, config.comments, now)
                 statics = _static_folders(site_dir, config)
                 settings = inputs_of.settings_key(global_key, options.future, options.drafts, standalone, statics,
@@ -126,6 +127,13 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     for line in last.warnings:
                         warn(line)
                     return BuildResult(last.shown, writer.stats, timer.times, time.perf_counter() - started)
+                # Only bodies of posts edited: patched into the files showing them, when that is sure.
+                patched = body_patch.patch(site_dir, config, cache, writer, listing, settings, now, dirs, theme,
+                                           options.first, options.on_first)
+                if patched is not None:
+                    for line in patched.warnings:
+                        warn(line)
+                    return BuildResult(patched.shown, writer.stats, timer.times, time.perf_counter() - started)
                 said: list[str] = []   # said again by the builds that find nothing changed
 
                 def say(line: str) -> None:
@@ -138,6 +146,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 inputs = inputs_of.content_inputs(settings, content, now, options.future, options.drafts, forms)
                 inputs.warnings = said
                 inputs_of.remember(cache, listing, settings, now, inputs)
+                # What a later body edit is patched against: stored once this build's files and record are.
+                base = None if listing.racy else body_patch.base_of(listing, content.posts, now, options.future,
+                                                                     options.drafts)
                 del listing   # 140,000 names and stats at 100,000 posts: not needed past here
                 if writer.up_to_date(inputs.key):
                     # Nothing a page could show has changed since the last build, and every file is in place.
@@ -215,6 +226,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     writer.discard()
                     raise
                 changes.record_of(ctx, frame, structure_key, facts, items, record).save(cache, record)
+                if base is not None:
+                    body_patch.remember_base(cache, base, inputs.key)
                 if writer.manifest_digest != written:
                     cache.put_blob(MANIFEST_BLOB, writer.manifest_digest)
         finally:

@@ -61,8 +61,17 @@ def content_inputs(settings: str, content: Content, now: datetime, future: bool,
 def remembered(cache, listing: Listing, settings: str, now: datetime) -> Inputs | None:
     """The inputs of the last build whose content listing and settings were these, if the clock has not since
     gone back nor reached the moment they would change."""
+    if listing.racy:
+        return None
+    return last_inputs(cache, settings, now, listing.key)
+
+
+def last_inputs(cache, settings: str, now: datetime, listing_key: str | None = None) -> Inputs | None:
+    """The inputs the last build remembered, whatever its content listing was (or only if it was
+    `listing_key`), if its settings were these and the clock has not since gone back nor reached the moment
+    they would change."""
     last = cache.get_blob(BLOB)
-    if listing.racy or not _well_formed(last) or last["listing"] != listing.key or last["settings"] != settings:
+    if not _well_formed(last) or last["settings"] != settings or listing_key not in (None, last["listing"]):
         return None
     stamp = now.timestamp()
     if not last["since"] <= stamp or (last["until"] is not None and stamp >= last["until"]):

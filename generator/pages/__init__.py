@@ -23,6 +23,9 @@ class Page:
     blocks: tuple = ()             # the posts whose block (post_block.html) render() joins
     entries: tuple = ()            # the posts whose archive entry (archive_item.html) render() joins
     group: str = ""                # the ctx.wants() token it was made under; '' for pages made on every build
+    # The posts (ids) whose body render() shows, as pages or feeds show it: a body edit is patched into these
+    # files, when the rest of what they show is known to be unchanged (body_patch.py).
+    bodies: tuple = ()
 
 
 def page_path(url: str) -> str:

@@ -33,8 +33,10 @@ from ..publish.keys import make_key
 BLOB = "changes"
 GROUPS_BLOB = "changes-groups"   # the groups' part, rewritten only when it changed: most edits leave it
 STRUCTURE_BLOB = "changes-structure"   # the structure's entries, rewritten only when it changed
-VERSION = 10  # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs;
-# facts end with the front matter's hash
+BODIES_BLOB = "changes-bodies"   # which files show which posts' bodies, rewritten only when it changed
+PATCHED_BLOB = "changes-patched"   # the posts a body patch changed since the record (body_patch.py)
+VERSION = 11  # the tokens and what they group; the record in three blobs; block keys; the sitemap in files; runs;
+# facts end with the front matter's hash; bodies
 FACT, FRONT = 12, 8   # bytes of a post's fact: the hash of all it shows, then of its front matter
 
 
@@ -59,17 +61,29 @@ class Record:
     serial: int = 0                         # of the groups' blob this record goes with
     blocks: dict[str, str] = field(default_factory=dict)   # post id -> its block key (RenderContext.block_key)
     runs: dict[str, bytes] = field(default_factory=dict)   # run of groups -> its shape (run_key)
+    # group token -> ((path, ids of the posts whose body that file shows), ...), for the groups showing bodies
+    bodies: dict[str, tuple] = field(default_factory=dict)
+    patched: bool = False                   # posts were patched since this record: their facts are not theirs
 
     @classmethod
     def load(cls, cache) -> Record | None:
-        """The record the last build stored, or None when there is none (or one this version cannot read)."""
+        """The record the last build stored, or None when there is none (or one this version cannot read).
+        A post whose body was patched into its files since (body_patch.py) has a fact that matches no post's:
+        what the record says was made from its file is no longer what those files show."""
         head, groups = cache.get_blob(BLOB), cache.get_blob(GROUPS_BLOB)
         if not (isinstance(head, tuple) and len(head) == 7 and head[0] == VERSION and isinstance(head[4], dict)
                 and isinstance(head[6], dict) and isinstance(groups, tuple) and len(groups) == 5
                 and groups[0] == head[5] and all(isinstance(part, dict) for part in groups[1:])):
             return None
-        return cls(head[1], head[2], head[3], head[4], *groups[1:4], serial=head[5], blocks=head[6],
-                   runs=groups[4])
+        bodies = load_bodies(cache, head[5])
+        if bodies is None:
+            return None
+        facts, patched = head[4], cache.get_blob(PATCHED_BLOB)
+        for post_id in patched if isinstance(patched, list) else ():
+            if post_id in facts:   # still its front matter's: it dirties its own pages, no others
+                facts[post_id] = bytes(FACT) + facts[post_id][FACT:]
+        return cls(head[1], head[2], head[3], facts, *groups[1:4], serial=head[5], blocks=head[6],
+                   runs=groups[4], bodies=bodies, patched=patched is not None)
 
     def load_entries(self, cache) -> list[str] | None:
         """The structure's entries the last build stored; None when they are not those of its key."""
@@ -98,8 +112,21 @@ class Record:
         with cache.transaction():
             if not same:
                 cache.put_blob(GROUPS_BLOB, (self.serial, self.groups, self.extras, self.shapes, self.runs))
+            if not same or self.bodies != old.bodies:
+                cache.put_blob(BODIES_BLOB, (self.serial, self.bodies))
+            if old is not None and old.patched:
+                cache.put_blob(PATCHED_BLOB, None)   # this record's facts are the patched posts' own
             cache.put_blob(BLOB, (VERSION, self.frame, self.structure, self.templates, self.facts, self.serial,
                                   self.blocks))
+
+
+def load_bodies(cache, serial: int | None = None) -> dict[str, tuple] | None:
+    """The groups' files showing bodies, as the last build to save a record stored them (of its `serial`)."""
+    stored = cache.get_blob(BODIES_BLOB)
+    if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], dict) and \
+            (serial is None or stored[0] == serial):
+        return stored[1]
+    return None
 
 
 @dataclass
@@ -292,15 +319,23 @@ def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, o
               ) -> Record:
     """What this build was made from: `items` as the build collected them (pages, and paths of kept groups)."""
     groups: dict[str, list[str]] = {}
+    bodies: dict[str, list] = {}
     for item in items:
-        if item.__class__ is not str and item.group:
-            groups.setdefault(item.group, []).append(item.path)
+        if item.__class__ is not str:
+            if item.group:
+                groups.setdefault(item.group, []).append(item.path)
+            if item.bodies:   # pages made under no group ('') are made on every build
+                bodies.setdefault(item.group, []).append((item.path, item.bodies))
     made = {token: tuple(paths) for token, paths in groups.items()}
     made.update(ctx.kept_groups)
+    shown = {token: tuple(files) for token, files in bodies.items()}
+    if old is not None:
+        last = old.bodies
+        shown.update((token, last[token]) for token in ctx.kept_groups if token in last)
     measured = ctx.changes.measure or old is None
     return Record(frame, structure, {name: ctx.template_key(name) for name in sorted(ctx.group_templates)},
                   facts, made, ctx.group_extras, ctx.group_shapes if measured else old.shapes,
-                  blocks=ctx.block_keys(), runs=ctx.group_runs if measured else old.runs)
+                  blocks=ctx.block_keys(), runs=ctx.group_runs if measured else old.runs, bodies=shown)
 
 
 def carried_block_keys(record: Record | None, changes: Changes, facts: dict[str, bytes]) -> dict[str, str]:

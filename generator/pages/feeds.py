@@ -108,7 +108,7 @@ def feed_page(ctx: RenderContext, posts, title: str, page_url: str, feed_url: st
     key = ctx.data_key_of("feed", feed_url, title, atom,
                           [ctx.feed_entry_key(p) for p in posts])
     return Page(feed_url.lstrip("/"), key, lambda: _posts_feed(ctx, posts, title, page_url, feed_url, atom),
-                f"the feed {feed_url}", group=group)
+                f"the feed {feed_url}", group=group, bodies=tuple([p.id for p in posts]))
 
 
 def grouped_feed(ctx: RenderContext, posts, title: str, page_url: str, feed_url: str, atom: bool = False):

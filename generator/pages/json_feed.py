@@ -58,4 +58,4 @@ def json_feed_page(ctx: RenderContext):
         text = json.dumps(json_feed(ctx, posts), ensure_ascii=False, indent=1, sort_keys=True)
         return (text + "\n").encode("utf-8")
 
-    yield Page(JSON_FEED_URL.lstrip("/"), key, render, "the JSON Feed")
+    yield Page(JSON_FEED_URL.lstrip("/"), key, render, "the JSON Feed", bodies=tuple([p.id for p in posts]))

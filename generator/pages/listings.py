@@ -44,7 +44,8 @@ def listing_pages(ctx: RenderContext, posts, base: str, title: str, feeds, sourc
                 **page.template_vars(),
             })
 
-        yield Page(page_path(page.url), key, render, source, blocks=tuple(page.items), group=token)
+        yield Page(page_path(page.url), key, render, source, blocks=tuple(page.items), group=token,
+                   bodies=tuple([p.id for p in page.items]))
 
 
 def _blocks(ctx: RenderContext, ids: str) -> list[Markup]:

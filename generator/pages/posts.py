@@ -54,4 +54,4 @@ def post_pages(ctx: RenderContext):
                 "comment_form": forms.view(post) if forms else None,
             })
 
-        yield Page(page_path(post.url), key, render, post.source, group=token)
+        yield Page(page_path(post.url), key, render, post.source, group=token, bodies=(post.id,))
