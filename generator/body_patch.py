@@ -23,6 +23,7 @@ pages again, whatever their files hold by then.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from array import array
@@ -39,7 +40,6 @@ from .pages.metadata import post_metadata
 from .publish.keys import make_key
 from .render.links import relative_refs
 from .render.markdown_render import html_key, post_html, post_id_prefix
-from .render.theme import PACKAGE_DIR
 
 BASE_BLOB = "body-patch-base"
 THEME_BLOB = "body-patch-theme"
@@ -47,7 +47,16 @@ VERSION = 1
 MOST_POSTS = 20          # more edited posts than this at once: the usual way
 SHORTEST_BODY = 24       # characters of HTML: a shorter body could be found by chance elsewhere in a page
 _STATS = 5               # numbers per file in the base: FileStat's
-_SHIPPED = tuple(str(d) + os.sep for d in (PACKAGE_DIR / "themes", PACKAGE_DIR.parent / "themes"))
+# The default theme's templates that show bodies, by their bytes' hash (template_digest): each inserts every body
+# it shows as it is, read and tested (tests/test_body_patch.py builds with them both ways, and fails when one of
+# them changes until its new hash is put here, after the same reading).
+SHOWING_BODIES = {
+    "7535fbaeb4acbfaf": "comments.html",
+    "e3a97621b741d080": "listing.html",
+    "0023e8e5dc8b0b0d": "page.html",
+    "68b9db48545c62eb": "post.html",
+    "1d7fee9206e02eb4": "post_block.html",
+}
 
 
 def base_of(listing: Listing, posts: list[Post], now, future: bool, drafts: bool) -> tuple:
@@ -70,7 +79,7 @@ def remember_base(cache, base: tuple, inputs_key: str) -> None:
 
 
 def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str, now, dirs: list[Path],
-          theme: str, first: frozenset = frozenset(), on_first=None):
+          theme: str, manifest_blob: str, first: frozenset = frozenset(), on_first=None):
     """Patch the edited bodies into output/ and return (inputs, written paths), or None when this edit is not
     one to patch (the build then goes the usual way)."""
     if listing.racy:
@@ -109,20 +118,20 @@ def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str
     cache.put_blob(changes.PATCHED_BLOB, sorted({*(marked if isinstance(marked, list) else ()),
                                                  *(p.id for p, _, _ in posts)}))
     cache.put_html({html_key(p.body_hash, post_id_prefix(p.id)): new for p, _, new in posts})
-    items = [pages.get(path, path) for path in writer.old]   # in the manifest's order, which stays
     try:
-        writer.stage(writer.changed(items))
-        if on_first is not None:
-            on_first([path for path in writer.stats.staged if path in first])
+        writer.stage(writer.in_place(list(pages.values())))
         writer.publish(key)
     except BaseException:
         writer.discard()
         raise
+    if on_first is not None:
+        on_first([path for path in writer.stats.staged if path in first])
     for post, _, _ in posts:
         shown = _replace_line(shown, post)
     inputs = inputs_of.Inputs(last.shown, key, last.until, last.warnings)
     with cache.transaction():
         cache.put_blob(BASE_BLOB, (VERSION, key, names, stats, shown))
+        cache.put_blob(manifest_blob, writer.manifest_digest)   # the next build need not check its paths
         inputs_of.remember(cache, listing, settings, now, inputs)
     return inputs
 
@@ -229,7 +238,7 @@ def _patched_pages(writer, swaps: dict[str, list], key: str) -> dict[str, Page] 
 
 def _as_shown(path: str, html: str) -> str | None:
     """The body as the file at `path` holds it."""
-    if path.endswith(".html") or path.endswith(".rss"):
+    if path.endswith((".html", ".rss")):
         return html   # templates insert it as it is; feedgen puts it in CDATA
     if path.endswith(".atom"):
         return html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
@@ -245,12 +254,12 @@ def _replace_line(shown: str, post: Post) -> str:
 
 
 def _theme_allows(cache, dirs: list[Path], theme: str) -> bool:
-    """Whether every template inserts bodies as they are: the shipped themes' do (tests/test_body_patch.py
-    builds them both ways); a template of the site's own may not touch a body at all. Kept per theme key."""
+    """Whether every template inserts bodies as they are: the default theme's that show bodies do
+    (SHOWING_BODIES); any other template may not touch a body at all. Kept per theme key."""
     known = cache.get_blob(THEME_BLOB)
     if isinstance(known, tuple) and len(known) == 2 and known[0] == theme:
         return known[1] is True
-    allows = all(str(path).startswith(_SHIPPED) or _leaves_bodies_alone(path)
+    allows = all(template_digest(path) in SHOWING_BODIES or _leaves_bodies_alone(path)
                  for d in dirs for path in sorted(d.rglob("*")) if path.is_file())
     cache.put_blob(THEME_BLOB, (theme, allows))
     return allows
@@ -260,6 +269,10 @@ def _theme_allows(cache, dirs: list[Path], theme: str) -> bool:
 # post as a whole, printed or passed on), the hashes that change with one, or a way to capture and reshape
 # rendered text (a filter or set block, a macro or call, self and super).
 _BODY_NAMES = {"body", "source_hash", "body_hash", "block", "blocks", "days", "self", "super", "caller"}
+
+
+def template_digest(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
 
 
 def _leaves_bodies_alone(path: Path) -> bool:

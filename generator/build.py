@@ -129,7 +129,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     return BuildResult(last.shown, writer.stats, timer.times, time.perf_counter() - started)
                 # Only bodies of posts edited: patched into the files showing them, when that is sure.
                 patched = body_patch.patch(site_dir, config, cache, writer, listing, settings, now, dirs, theme,
-                                           options.first, options.on_first)
+                                           MANIFEST_BLOB, options.first, options.on_first)
                 if patched is not None:
                     for line in patched.warnings:
                         warn(line)

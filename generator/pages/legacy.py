@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from . import Page, page_path, paged_url
@@ -111,8 +111,9 @@ def _feeds(ctx: RenderContext, tags: list[tuple[str, str]]):
 
 
 def _at(page: Page, old_url: str, source: str) -> Page:
-    """The feed `page` written at the old URL: same bytes, so the same key (keys are recorded per path)."""
-    return Page(old_url.lstrip("/"), page.key, page.render, source)
+    """The feed `page` written at the old URL: same bytes, so the same key (keys are recorded per path), and the
+    same posts' bodies shown."""
+    return replace(page, path=old_url.lstrip("/"), source=source)
 
 
 # -- redirect pages -----------------------------------------------------------------------------------------
