@@ -80,8 +80,8 @@ def remember_base(cache, base: tuple, inputs_key: str) -> None:
 
 def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str, now, dirs: list[Path],
           theme: str, manifest_blob: str, first: frozenset = frozenset(), on_first=None):
-    """Patch the edited bodies into output/ and return (inputs, written paths), or None when this edit is not
-    one to patch (the build then goes the usual way)."""
+    """Patch the edited bodies into output/ and return the build's inputs (as content/inputs.py remembers them),
+    or None when this edit is not one to patch: the build then goes the usual way."""
     if listing.racy:
         return None
     last = inputs_of.last_inputs(cache, settings, now)
@@ -109,11 +109,11 @@ def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str
     swaps = _swaps(cache, posts) if posts is not None else None
     if swaps is None:
         return None
-    pages = _patched_pages(writer, swaps, "patch:" + make_key(last.key, [p.id + "\0" + p.source_hash
-                                                                      for p, _, _ in posts]))
+    # The inputs' key says which posts were patched how: a later build that finds the same makes nothing.
+    key = make_key(last.key, "patched", [p.id + "\0" + p.source_hash for p, _, _ in posts])
+    pages = _patched_pages(writer, swaps, "patch:" + key)
     if pages is None:
         return None
-    key = make_key(last.key, "patched", [p.id + "\0" + p.source_hash for p, _, _ in posts])
     marked = cache.get_blob(changes.PATCHED_BLOB)
     cache.put_blob(changes.PATCHED_BLOB, sorted({*(marked if isinstance(marked, list) else ()),
                                                  *(p.id for p, _, _ in posts)}))
