@@ -37,7 +37,7 @@ from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, read_post
 from .errors import BlogError
 from .pages import Page, changes, page_path
 from .pages.metadata import post_metadata
-from .publish.keys import make_key
+from .publish.keys import code_key, make_key
 from .render.links import relative_refs
 from .render.markdown_render import html_key, post_html, post_id_prefix
 
@@ -255,7 +255,8 @@ def _replace_line(shown: str, post: Post) -> str:
 
 def _theme_allows(cache, dirs: list[Path], theme: str) -> bool:
     """Whether every template inserts bodies as they are: the default theme's that show bodies do
-    (SHOWING_BODIES); any other template may not touch a body at all. Kept per theme key."""
+    (SHOWING_BODIES); any other template may not touch a body at all. Kept per theme and version of blog."""
+    theme = make_key(theme, code_key())
     known = cache.get_blob(THEME_BLOB)
     if isinstance(known, tuple) and len(known) == 2 and known[0] == theme:
         return known[1] is True
