@@ -78,6 +78,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
     parts_rendered: int = 0   # post blocks and archive entries rendered (the rest came from the cache)
+    patched: bool = False     # the edited bodies were patched into the files showing them (body_patch.py)
 
 
 class _Timer:
@@ -133,7 +134,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 if patched is not None:
                     for line in patched.warnings:
                         warn(line)
-                    return BuildResult(patched.shown, writer.stats, timer.times, time.perf_counter() - started)
+                    return BuildResult(patched.shown, writer.stats, timer.times, time.perf_counter() - started,
+                                       patched=True)
                 said: list[str] = []   # said again by the builds that find nothing changed
 
                 def say(line: str) -> None:

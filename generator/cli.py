@@ -68,7 +68,8 @@ def cmd_build(args) -> int:
         s = result.stats
         print(f"{result.posts} posts: {s.written} files written, {s.unchanged} unchanged, "
               f"{s.removed} removed in {result.elapsed:.1f} s ({len(s.rendered)} pages, "
-              f"{result.parts_rendered} post blocks and entries rendered; {len(s.keyed)} pages keyed)")
+              f"{result.parts_rendered} post blocks and entries rendered; {len(s.keyed)} pages keyed)"
+              + (", the edited bodies patched in" if result.patched else ""))
     return 0
 
 

@@ -105,6 +105,7 @@ def test_a_body_edit_is_patched_into_the_files_that_show_it(site):
     assert {rel_of(4)[8:].replace(".md", ".html"), "index.html", "index.rss",
             "index.atom", "feed.json"} <= shows
     assert set(result.stats.keyed) == set(result.stats.staged) == set(result.stats.rendered) == shows
+    assert result.patched and result.parts_rendered == 0
     again = site.build().stats
     assert (again.written, again.keyed) == (0, [])
 
