@@ -43,10 +43,12 @@ from .render.markdown_render import html_key, post_html, post_id_prefix
 
 BASE_BLOB = "body-patch-base"
 THEME_BLOB = "body-patch-theme"
-VERSION = 1
+VERSION = 2   # 2: the base without ids, front matter hashes cut
 MOST_POSTS = 20          # more edited posts than this at once: the usual way
 SHORTEST_BODY = 24       # characters of HTML: a shorter body could be found by chance elsewhere in a page
 _STATS = 5               # numbers per file in the base: FileStat's
+FRONT = 16               # hex digits of a front matter's hash the base keeps
+CONTENT = "content/"
 # The default theme's templates that show bodies, by their bytes' hash (template_digest): each inserts every body
 # it shows as it is, read and tested (tests/test_body_patch.py builds with them both ways, and fails when one of
 # them changes until its new hash is put here, after the same reading).
@@ -61,10 +63,13 @@ SHOWING_BODIES = {
 
 def base_of(listing: Listing, posts: list[Post], now, future: bool, drafts: bool) -> tuple:
     """What a later patch needs of this build's content: the listing's names and stats, and each shown post's
-    file, id, front matter and body hash (one string, searched, not a dict of 100,000 entries to load)."""
-    shown = "".join([f"\n{p.source}\x1f{p.id}\x1f{p.front_hash}\x1f{p.body_hash}" for p in posts
-                     if p.front_hash and is_published(p, now, future, drafts)])
+    file, front matter's and body's hashes (one string, searched, not a dict of 100,000 entries to load)."""
+    shown = "".join([_line(p) for p in posts if p.front_hash and is_published(p, now, future, drafts)])
     return (*_columns(listing), shown + "\n")
+
+
+def _line(post: Post) -> str:
+    return f"\n{post.source[len(CONTENT):]}\x1f{post.front_hash[:FRONT]}\x1f{post.body_hash}"
 
 
 def _columns(listing: Listing) -> tuple[str, bytes]:
@@ -154,16 +159,16 @@ def _read(site_dir: Path, config, rel: str, shown: str):
     folder, _, name = rel.rpartition("/")
     if COMMENTS_SUFFIX in folder or os.path.splitext(name)[1] not in POST_SUFFIXES:
         return None
-    start = shown.find(f"\ncontent/{rel}\x1f")
+    start = shown.find(f"\n{rel}\x1f")
     if start < 0:
         return None
-    _, post_id, front, body_hash = shown[start + 1:shown.index("\n", start + 1)].split("\x1f")
+    _, front, body_hash = shown[start + 1:shown.index("\n", start + 1)].split("\x1f")
     try:
         with open(site_dir / "content" / rel, "rb") as f:
             post, body = read_post(PurePosixPath(rel), f.read(), config.tz)
     except (OSError, BlogError):
         return None   # the usual way says what is wrong
-    if post.id != post_id or post.front_hash != front:
+    if post.front_hash[:FRONT] != front:
         return None
     return post, body_hash, body
 
@@ -193,15 +198,15 @@ def _swaps(cache, posts: list[tuple[Post, str, str]]) -> dict[str, list[tuple[st
     bodies = changes.load_bodies(cache)
     if bodies is None:
         return None
-    wanted = {post.id: (old, new) for post, old, new in posts if old != new}
     files: dict[str, list] = {}
-    for shown in bodies.values():
-        for path, ids in shown:
-            for post_id in ids:
-                if post_id in wanted:
-                    files.setdefault(path, []).append(wanted[post_id])
-    if any(page_path(p.url) not in files for p, old, new in posts if old != new):
-        return None   # its own page is always among them: the record does not know this post
+    for post, old, new in posts:
+        if old == new:
+            continue
+        paths = changes.showing_body(bodies, post.id)
+        if page_path(post.url) not in paths:
+            return None   # its own page is always among them: the record does not know this post
+        for path in paths:
+            files.setdefault(path, []).append((old, new))
     return files
 
 
@@ -248,9 +253,8 @@ def _as_shown(path: str, html: str) -> str | None:
 
 
 def _replace_line(shown: str, post: Post) -> str:
-    start = shown.index(f"\n{post.source}\x1f")
-    end = shown.index("\n", start + 1)
-    return f"{shown[:start]}\n{post.source}\x1f{post.id}\x1f{post.front_hash}\x1f{post.body_hash}{shown[end:]}"
+    start = shown.index(_line(post).partition("\x1f")[0] + "\x1f")
+    return shown[:start] + _line(post) + shown[shown.index("\n", start + 1):]
 
 
 def _theme_allows(cache, dirs: list[Path], theme: str) -> bool:
