@@ -83,6 +83,22 @@ def remember_base(cache, base: tuple, inputs_key: str) -> None:
     cache.put_blob(BASE_BLOB, (VERSION, inputs_key, *base))
 
 
+def refresh_base(cache, listing: Listing, inputs_key: str) -> None:
+    """After a build that found nothing shown changed (an edited draft, say): the base's listing brought up to
+    date, when the base is that of output/ as it is. Else the next edit would find that file changed too."""
+    base = _stored_base(cache, inputs_key)
+    if base is not None and not listing.racy:
+        cache.put_blob(BASE_BLOB, (VERSION, inputs_key, *_columns(listing), base[4]))
+
+
+def _stored_base(cache, inputs_key: str) -> tuple | None:
+    base = cache.get_blob(BASE_BLOB)
+    if isinstance(base, tuple) and len(base) == 5 and base[0] == VERSION and base[1] == inputs_key and \
+            all(isinstance(part, (str, bytes)) for part in base[2:]):
+        return base
+    return None
+
+
 def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str, now, dirs: list[Path],
           theme: str, manifest_blob: str, first: frozenset = frozenset(), on_first=None):
     """Patch the edited bodies into output/ and return the build's inputs (as content/inputs.py remembers them),
@@ -92,9 +108,8 @@ def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str
     last = inputs_of.last_inputs(cache, settings, now)
     if last is None or last.key != writer.old_inputs:
         return None
-    base = cache.get_blob(BASE_BLOB)
-    if not (isinstance(base, tuple) and len(base) == 5 and base[0] == VERSION and base[1] == last.key
-            and all(isinstance(part, (str, bytes)) for part in base[2:])):
+    base = _stored_base(cache, last.key)
+    if base is None:
         return None
     (names, stats), shown = _columns(listing), base[4]
     if names != base[2] or len(stats) != len(base[3]):

@@ -151,11 +151,12 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # What a later body edit is patched against: stored once this build's files and record are.
                 base = None if listing.racy else body_patch.base_of(listing, content.posts, now, options.future,
                                                                      options.drafts)
-                del listing   # 140,000 names and stats at 100,000 posts: not needed past here
                 if writer.up_to_date(inputs.key):
                     # Nothing a page could show has changed since the last build, and every file is in place.
+                    body_patch.refresh_base(cache, listing, inputs.key)
                     _keep(options, content)
                     return BuildResult(inputs.shown, writer.stats, timer.times, time.perf_counter() - started)
+                del listing   # 140,000 names and stats at 100,000 posts: not needed past here
                 site = build_site(config, content.posts, content.comments, now=now,
                                   future=options.future, drafts=options.drafts, pages=standalone,
                                   files=content.files)

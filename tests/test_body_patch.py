@@ -201,3 +201,12 @@ def test_the_default_templates_trusted_with_bodies_are_these():
     checked as a site's own are: they may not touch a body."""
     showing = {template_digest(p): p.name for p in sorted(THEME.iterdir()) if not _leaves_bodies_alone(p)}
     assert showing == SHOWING_BODIES
+
+
+def test_a_build_that_shows_nothing_new_keeps_the_patch_ready(site):
+    """A post scheduled for later is added: nothing shown changes, so that build writes nothing, and the next body
+    edit is still patched (the base's listing follows the build that wrote nothing)."""
+    site.write("content/diary/later.md", post("Later", "2016-01-01 10:00", "Not yet.\n"))
+    assert site.rebuild().stats.written == 0
+    site.write(rel_of(4), text_of(4, body_of(4, "Closing, zanzibar.")))
+    assert site.rebuild().patched
