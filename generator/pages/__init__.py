@@ -24,7 +24,8 @@ class Page:
     entries: tuple = ()            # the posts whose archive entry (archive_item.html) render() joins
     group: str = ""                # the ctx.wants() token it was made under; '' for pages made on every build
     # The posts (ids) whose body render() shows, as pages or feeds show it: a body edit is patched into these
-    # files, when the rest of what they show is known to be unchanged (body_patch.py).
+    # files, when the rest of what they show is known to be unchanged (body_patch.py). A post's own page shows
+    # its body without saying so: the patch knows.
     bodies: tuple = ()
 
 

@@ -54,4 +54,5 @@ def post_pages(ctx: RenderContext):
                 "comment_form": forms.view(post) if forms else None,
             })
 
-        yield Page(page_path(post.url), key, render, post.source, group=token, bodies=(post.id,))
+        # Its body, not in `bodies`: the body patch knows a post's page shows it (100,000 entries the record saves).
+        yield Page(page_path(post.url), key, render, post.source, group=token)

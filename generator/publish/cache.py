@@ -27,6 +27,7 @@ from lz4.block import LZ4BlockError
 from .. import __version__
 
 CACHE_DIR = ".blog-cache"
+RECORDS = "records 2"   # 2: a post's record holds its front matter's hash
 SCHEMA = "blog-cache 8 " + __version__   # 7: parts in LZ4; 8: records share their tags' strings
 
 _ALLOWED = {
@@ -208,13 +209,20 @@ class BuildCache:
             if rewrite:
                 self.db.execute("DELETE FROM blobs WHERE name = ?", (name + "-changes",))
 
-    # Parsed records: {rel path: (mtime_ns, size, tz, record)}.
+    # Parsed records: {rel path: (mtime_ns, size, tz, record)}. RECORDS names their shape: records of another
+    # are not read (every file is read again, once) and are dropped with the first save.
     def load_records(self) -> tuple[dict, dict]:
         """(the records, the base blob they were read from: save_records() writes what changed since it)."""
-        return self.load_layered("records")
+        return self.load_layered(RECORDS)
 
     def save_records(self, records: dict, base: dict) -> None:
-        self.save_layered("records", records, base)
+        self.save_layered(RECORDS, records, base)
+        if not base:
+            self._drop_old_records()
+
+    @_survives_damage(lambda: None)
+    def _drop_old_records(self) -> None:
+        self.db.execute("DELETE FROM blobs WHERE name LIKE 'records%' AND name NOT LIKE ?", (RECORDS + "%",))
 
     @contextmanager
     def transaction(self):
