@@ -148,14 +148,14 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 inputs = inputs_of.content_inputs(settings, content, now, options.future, options.drafts, forms)
                 inputs.warnings = said
                 inputs_of.remember(cache, listing, settings, now, inputs)
-                # What a later body edit is patched against: stored once this build's files and record are.
-                base = None if listing.racy else body_patch.base_of(listing, content.posts, now, options.future,
-                                                                     options.drafts)
                 if writer.up_to_date(inputs.key):
                     # Nothing a page could show has changed since the last build, and every file is in place.
                     body_patch.refresh_base(cache, listing, inputs.key)
                     _keep(options, content)
                     return BuildResult(inputs.shown, writer.stats, timer.times, time.perf_counter() - started)
+                # What a later body edit is patched against: vouched for once this build's files and record are.
+                body_patch.store_base(cache, listing, content.posts, now, options.future, options.drafts,
+                                      inputs.key)
                 del listing   # 140,000 names and stats at 100,000 posts: not needed past here
                 site = build_site(config, content.posts, content.comments, now=now,
                                   future=options.future, drafts=options.drafts, pages=standalone,
@@ -229,8 +229,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                     writer.discard()
                     raise
                 changes.record_of(ctx, frame, structure_key, facts, items, record).save(cache, record)
-                if base is not None:
-                    body_patch.remember_base(cache, base, inputs.key)
+                body_patch.vouch_base(cache, inputs.key)
                 if writer.manifest_digest != written:
                     cache.put_blob(MANIFEST_BLOB, writer.manifest_digest)
         finally:
