@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.synth import make_blog
-from generator.publish.cache import CACHE_DIR, BuildCache
+from generator.publish.cache import CACHE_DIR, RECORDS, BuildCache
 from generator.publish.writer import MANIFEST, PENDING, TEMP_PREFIX
 from sitefactory import REPO, build, make_site, post, run_blog, snapshot
 
@@ -323,7 +323,7 @@ def foreign_version(db: Path, tmp_path: Path) -> None:
 def disallowed_class(db: Path, tmp_path: Path) -> None:
     with sqlite3.connect(db) as con:
         names = [name for (name,) in con.execute("SELECT name FROM blobs")]
-        assert "records" in names
+        assert RECORDS in names
         for name in names:
             con.execute("UPDATE blobs SET data = ? WHERE name = ?",
                         (pickle.dumps(Exploit(tmp_path / "exploited")), name))
