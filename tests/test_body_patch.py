@@ -210,3 +210,19 @@ def test_a_build_that_shows_nothing_new_keeps_the_patch_ready(site):
     assert site.rebuild().stats.written == 0
     site.write(rel_of(4), text_of(4, body_of(4, "Closing, zanzibar.")))
     assert site.rebuild().patched
+
+
+@pytest.mark.parametrize("body", [
+    # An imported PyBlosxom post: HTML as it was written, Windows line ends, entities, a tab.
+    "<p>Written\ton Windows,\r\nwith &amp; entities &lt;kept&gt; and \u00e9t\u00e9 \U0001f600 too.</p>\r\n<p>Closing.</p>\r\n",
+    # Markdown whose HTML holds quotes, backslashes and what JSON and XML escape.
+    'The opening paragraph, "quoted", with a back\\\\slash and a </script> in code: `</script>`.\n\nClosing.\n',
+])
+def test_bodies_as_blogs_write_them_are_patched_byte_for_byte(tmp_path, body):
+    files = {rel_of(i): text_of(i) for i in range(POSTS)}
+    files[rel_of(4)] = text_of(4, body, format="html" if body.startswith("<p>") else "markdown")
+    site = Site(tmp_path, files)
+    edited = body.replace("Closing.", "Closing, zanzibar \u00fcber &amp; \r\n more.")
+    site.write(rel_of(4), text_of(4, edited, format="html" if body.startswith("<p>") else "markdown"))
+    result = site.rebuild()
+    assert result.patched and set(result.stats.staged) == site.showing("zanzibar".encode())
