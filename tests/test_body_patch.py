@@ -214,7 +214,8 @@ def test_a_build_that_shows_nothing_new_keeps_the_patch_ready(site):
 
 @pytest.mark.parametrize("body", [
     # An imported PyBlosxom post: HTML as it was written, Windows line ends, entities, a tab.
-    "<p>Written\ton Windows,\r\nwith &amp; entities &lt;kept&gt; and \u00e9t\u00e9 \U0001f600 too.</p>\r\n<p>Closing.</p>\r\n",
+    "<p>Written\ton Windows,\r\nwith &amp; entities &lt;kept&gt; and \u00e9t\u00e9 \U0001f600 too.</p>\r\n"
+    "<p>Closing.</p>\r\n",
     # Markdown whose HTML holds quotes, backslashes and what JSON and XML escape.
     'The opening paragraph, "quoted", with a back\\\\slash and a </script> in code: `</script>`.\n\nClosing.\n',
 ])

@@ -360,8 +360,8 @@ def record_of(ctx, frame: str, structure: str, facts: dict[str, bytes], items, o
 
 def carried_block_keys(record: Record | None, changes: Changes, facts: dict[str, bytes]) -> dict[str, str]:
     """The last build's block keys of the posts that are not dirty: a block key is made of what the post's fact
-    covers and its related posts' titles, and a post related to one whose front matter changed is dirty. A new post keys all
-    100,000 blocks of a big blog's front pages, 1.7 s to make again."""
+    covers and its related posts' titles, and a post related to one whose front matter changed is dirty. A new
+    post keys all 100,000 blocks of a big blog's front pages, 1.7 s to make again."""
     if record is None or changes.dirty is None:
         return {}
     dirty = changes.dirty
