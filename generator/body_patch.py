@@ -45,7 +45,7 @@ from .render.markdown_render import html_key, post_html, post_id_prefix
 BASE_BLOB = "body-patch-base"
 BASE_KEY_BLOB = "body-patch-base-key"   # the inputs key of the build the base is vouched for
 THEME_BLOB = "body-patch-theme"
-VERSION = 2   # 2: the base without ids, front matter hashes cut
+VERSION = 3   # 2: the base without ids, front matter hashes cut; 3: the names as a digest
 MOST_POSTS = 20          # more edited posts than this at once: the usual way
 SHORTEST_BODY = 24       # characters of HTML: a shorter body could be found by chance elsewhere in a page
 _STATS = 5               # numbers per file in the base: FileStat's
@@ -65,10 +65,10 @@ SHOWING_BODIES = {
 
 def store_base(cache, listing: Listing, posts: list[Post], now, future: bool, drafts: bool,
                inputs_key: str) -> None:
-    """What a later patch needs of this build's content: the listing's names and stats, and each shown post's
-    file, front matter's and body's hashes (one string, searched, not a dict of 100,000 entries to load).
-    Stored as soon as the content is read (23 MB at 100,000 posts, not held through rendering), but vouched
-    for (vouch_base) only once output/ has the build's files and its record is saved."""
+    """What a later patch needs of this build's content: the listing's names (a digest) and stats, and each
+    shown post's file, front matter's and body's hashes (one string, searched, not a dict of 100,000 entries to
+    load). Stored as soon as the content is read (15 MB at 100,000 posts, not held through rendering), but
+    vouched for (vouch_base) only once output/ has the build's files and its record is saved."""
     if listing.racy:
         return
     shown = "".join([_line(p) for p in posts if p.front_hash and is_published(p, now, future, drafts)])
@@ -88,8 +88,10 @@ def _line(post: Post) -> str:
 
 
 def _columns(listing: Listing) -> tuple[str, bytes]:
-    """The listing's names, one a line, and their stats' numbers, in one array."""
-    return ("\n".join([rel for rel, _ in listing.files]),
+    """A digest of the listing's names (the same names in the same order: the same files), and their stats'
+    numbers, in one array."""
+    names = "\n".join([rel for rel, _ in listing.files]).encode("utf-8", "surrogateescape")
+    return (hashlib.blake2b(names, digest_size=16).hexdigest(),
             array("q", chain.from_iterable([st for _, st in listing.files])).tobytes())
 
 
