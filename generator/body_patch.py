@@ -2,12 +2,13 @@
 
 When the only files changed since the last build are posts whose front matter is as it was, the pages a build
 would make differ from the last build's only where those posts' bodies are: nothing else a page shows comes
-from a body but its description and first picture (checked to be the same), and related posts, neighbours and
-listings go by front matter. A body reaches a file in one of four forms, each written as it is by the code
-that makes the file: as HTML on pages (templates insert it as it is: see `_theme_allows`), raw in an RSS feed
-(CDATA), escaped in Atom, escaped in the JSON Feed. So each file the last build recorded as showing the body
-(changes.Record.bodies), and the post's own page, gets the new body where the old one was, and no record is
-read, no model built, no page rendered: a body edit at 100,000 posts takes 2.3-2.6 s, not 7-8.
+from a body but its description and first picture (the picture checked to be the same; the description, where
+the default theme's base.html prints it, patched too), and related posts, neighbours and listings go by front
+matter. A body reaches a file in one of four forms, each written as it is by the code that makes the file: as
+HTML on pages (templates insert it as it is: see `_theme`), raw in an RSS feed (CDATA), escaped in Atom,
+escaped in the JSON Feed. So each file the last build recorded as showing the body (changes.Record.bodies),
+and the post's own page, gets the new body where the old one was, and no record is read, no model built, no
+page rendered: a body edit at 100,000 posts takes 2.3-2.6 s, not 7-8.
 
 It is taken only when it is sure; anything else goes the usual way, which is always right:
 - the last build's base (BASE_BLOB: every content file's name and stat, each shown post's front matter and
@@ -30,6 +31,8 @@ import os
 from array import array
 from itertools import chain
 from pathlib import Path, PurePosixPath
+
+from markupsafe import escape
 
 from .content import inputs as inputs_of
 from .content.loader import Listing
@@ -61,6 +64,9 @@ SHOWING_BODIES = {
     "68b9db48545c62eb": "post.html",
     "1d7fee9206e02eb4": "post_block.html",
 }
+# The default theme's base.html, by its hash, and how many times it prints a page's description: each as a meta
+# tag's whole content (content="..."), escaped, nowhere else (tests/test_body_patch.py pins this).
+DESCRIBING = {"14c48e344ccfa0ef": 3}
 
 
 def store_base(cache, listing: Listing, posts: list[Post], now, future: bool, drafts: bool,
@@ -138,12 +144,14 @@ def patch(site_dir: Path, config, cache, writer, listing: Listing, settings: str
         if found is None:
             return None
         posts.append(found)
-    if not _theme_allows(cache, dirs, theme):
+    allows, described = _theme(cache, dirs, theme)
+    if not allows:
         return None
-    posts = _bodies(cache, config, posts)
-    swaps = _swaps(cache, posts) if posts is not None else None
+    found = _bodies(cache, config, posts, described)
+    swaps = _swaps(cache, found, described) if found is not None else None
     if swaps is None:
         return None
+    posts = [(post, old, new) for post, old, new, _ in found]
     # The inputs' key says which posts were patched how: a later build that finds the same makes nothing.
     key = make_key(last.key, "patched", [p.id + "\0" + p.source_hash for p, _, _ in posts])
     pages = _patched_pages(writer, swaps, "patch:" + key)
@@ -204,9 +212,10 @@ def _read(site_dir: Path, config, rel: str, shown: str):
     return post, body_hash, body
 
 
-def _bodies(cache, config, posts: list) -> list[tuple[Post, str, str]] | None:
-    """(post, its old HTML, its new HTML) of each edited post, when both are plain and say the same of it
-    (description, first picture)."""
+def _bodies(cache, config, posts: list, described: int) -> list[tuple[Post, str, str, tuple]] | None:
+    """(post, its old HTML, its new HTML, its old and new description as its page shows it, or ()) of each edited
+    post, when both are plain, show the same first picture, and the same description unless the theme's
+    places for it are known (`described`)."""
     found = []
     for post, old_hash, body in posts:
         key = html_key(old_hash, post_id_prefix(post.id))
@@ -217,24 +226,34 @@ def _bodies(cache, config, posts: list) -> list[tuple[Post, str, str]] | None:
             new = post_html(body, post.body_format, post.source, post_id_prefix(post.id))
         except BlogError:
             return None
-        if not (_plain(old) and _plain(new)) or post_metadata(post.summary, old, post.url, config.absolute) != \
-                post_metadata(post.summary, new, post.url, config.absolute):
+        if not (_plain(old) and _plain(new)):
             return None
-        found.append((post, old, new))
+        (old_text, old_image), (new_text, new_image) = (post_metadata(post.summary, html, post.url, config.absolute)
+                                                        for html in (old, new))
+        # The page shows the site's tagline where a post has no description (pages/posts.py).
+        old_text, new_text = old_text or config.tagline, new_text or config.tagline
+        if old_image != new_image or (old_text != new_text and not described):
+            return None
+        found.append((post, old, new, (old_text, new_text) if old_text != new_text else ()))
     return found
 
 
-def _swaps(cache, posts: list[tuple[Post, str, str]]) -> dict[str, list[tuple[str, str]]] | None:
-    """Each file showing an edited body -> its (old, new) HTML, from the last build's record."""
+def _swaps(cache, posts: list, described: int) -> dict[str, list[tuple[str, str, int]]] | None:
+    """Each file showing an edited body -> (old, new, times it is there) for each body it shows (as HTML, 0:
+    once, in the file's form) and then for its post's description (as the page's meta tags hold it)."""
     bodies = changes.load_bodies(cache)
     if bodies is None:
         return None
     files: dict[str, list] = {}
-    for post, old, new in posts:
-        if old == new:
-            continue
-        for path in [page_path(post.url), *changes.showing_body(bodies, post.id)]:   # its own page, and others
-            files.setdefault(path, []).append((old, new))
+    metas = []
+    for post, old, new, description in posts:
+        if old != new:
+            for path in [page_path(post.url), *changes.showing_body(bodies, post.id)]:   # its own page, and others
+                files.setdefault(path, []).append((old, new, 0))
+        if description:
+            metas.append((page_path(post.url), *(f'content="{escape(text)}"' for text in description), described))
+    for path, old, new, times in metas:   # after the bodies: a body's words are not taken for a description
+        files.setdefault(path, []).append((old, new, times))
     return files
 
 
@@ -259,9 +278,10 @@ def _patched_pages(writer, swaps: dict[str, list], key: str) -> dict[str, Page] 
                 text = f.read().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
-        for old, new in pairs:
-            old, new = _as_shown(path, old), _as_shown(path, new)
-            if old is None or text.count(old) != 1:
+        for old, new, times in pairs:
+            if not times:
+                old, new, times = _as_shown(path, old), _as_shown(path, new), 1
+            if old is None or text.count(old) != times:
                 return None
             text = text.replace(old, new)
         data = text.encode("utf-8")
@@ -285,30 +305,39 @@ def _replace_line(shown: str, post: Post) -> str:
     return shown[:start] + _line(post) + shown[shown.index("\n", start + 1):]
 
 
-def _theme_allows(cache, dirs: list[Path], theme: str) -> bool:
-    """Whether every template inserts bodies as they are: the default theme's that show bodies do
-    (SHOWING_BODIES); any other template may not touch a body at all. Kept per theme and version of blog."""
+def _theme(cache, dirs: list[Path], theme: str) -> tuple[bool, int]:
+    """(whether every template inserts bodies as they are, how many times a post's page prints its description
+    as a meta tag's content; 0: not known). The default theme's templates that show bodies do (SHOWING_BODIES);
+    any other template may not touch a body at all. The description's places are known when the base.html
+    used is the default theme's (DESCRIBING) and no other template names a description. Kept per theme and
+    version of blog."""
     theme = make_key(theme, code_key())
     known = cache.get_blob(THEME_BLOB)
-    if isinstance(known, tuple) and len(known) == 2 and known[0] == theme:
-        return known[1] is True
-    allows = all(template_digest(path) in SHOWING_BODIES or _leaves_bodies_alone(path)
-                 for d in dirs for path in sorted(d.rglob("*")) if path.is_file())
-    cache.put_blob(THEME_BLOB, (theme, allows))
-    return allows
+    if isinstance(known, tuple) and len(known) == 3 and known[0] == theme:
+        return known[1] is True, known[2] if isinstance(known[2], int) else 0
+    templates = [(path, template_digest(path)) for d in dirs for path in sorted(d.rglob("*")) if path.is_file()]
+    allows = all(digest in SHOWING_BODIES or _leaves_alone(path, _BODY_NAMES) for path, digest in templates)
+    base = next((digest for path, digest in templates if path.name == "base.html"), None)
+    described = DESCRIBING.get(base, 0) if all(
+        digest in SHOWING_BODIES or digest in DESCRIBING or _leaves_alone(path, _DESCRIPTION_NAMES)
+        for path, digest in templates) else 0
+    cache.put_blob(THEME_BLOB, (theme, allows, described))
+    return allows, described
 
 
 # What a template of the site's own may not name: a body, what holds one (a page's blocks, a post's own block, a
 # post as a whole, printed or passed on), the hashes that change with one, or a way to capture and reshape
 # rendered text (a filter or set block, a macro or call, self and super).
 _BODY_NAMES = {"body", "source_hash", "body_hash", "block", "blocks", "days", "self", "super", "caller"}
+# ... and, for the description's places to be known, a description.
+_DESCRIPTION_NAMES = _BODY_NAMES | {"description", "page_description"}
 
 
 def template_digest(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
 
 
-def _leaves_bodies_alone(path: Path) -> bool:
+def _leaves_alone(path: Path, names: set[str]) -> bool:
     import jinja2
     from jinja2 import nodes
 
@@ -321,12 +350,12 @@ def _leaves_bodies_alone(path: Path) -> bool:
     def fine(node, parent) -> bool:
         if isinstance(node, refused):
             return False
-        if isinstance(node, nodes.Name) and (node.name in _BODY_NAMES or (
+        if isinstance(node, nodes.Name) and (node.name in names or (
                 node.name == "post" and not (isinstance(parent, nodes.Getattr) and parent.node is node))):
             return False
-        if isinstance(node, nodes.Getattr) and (node.attr in _BODY_NAMES or node.attr.startswith("_")):
+        if isinstance(node, nodes.Getattr) and (node.attr in names or node.attr.startswith("_")):
             return False
-        if isinstance(node, nodes.Const) and isinstance(node.value, str) and node.value in _BODY_NAMES:
+        if isinstance(node, nodes.Const) and isinstance(node.value, str) and node.value in names:
             return False
         return all(fine(child, node) for child in node.iter_child_nodes())
 

@@ -9,6 +9,7 @@ of its own, as a blogger's edits are by the time cron builds them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from datetime import datetime
@@ -17,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.body_patch import SHOWING_BODIES, _leaves_bodies_alone, template_digest
+from generator.body_patch import (_BODY_NAMES, _DESCRIPTION_NAMES, DESCRIBING, SHOWING_BODIES, _leaves_alone,
+                                  template_digest)
 from generator.build import BuildOptions, build
 from generator.publish.writer import MANIFEST, OutputWriter
 from sitefactory import make_site, post
@@ -143,10 +145,41 @@ def _twin(tmp_path):
     return Site(tmp_path, files)
 
 
+NEW_OPENING = "A new opening paragraph, zanzibar, long enough to be a description.\n\nClosing 4.\n"
+
+
+def test_a_new_description_is_patched_into_the_meta_tags(site):
+    """Post 4 has no summary: its first paragraph is its description, in three meta tags of its page."""
+    site.write(rel_of(4), text_of(4, NEW_OPENING))
+    result = site.rebuild()
+    assert result.patched and set(result.stats.staged) == site.showing(b"zanzibar")
+    assert (site.dir / "output" / rel_of(4)[8:].replace(".md", ".html")).read_text(
+        encoding="utf-8").count('content="A new opening paragraph, zanzibar,') == 3
+
+
+OPENING_4 = "The opening paragraph of post 4, long enough to be its description."
+
+
+def _title_as_opening(tmp_path):
+    """Post 4's title is its first paragraph: its title's meta tags hold what its description's do."""
+    files = {rel_of(i): text_of(i) for i in range(POSTS)}
+    files[rel_of(4)] = text_of(4, title=OPENING_4)
+    return Site(tmp_path, files)
+
+
+def _own_base(tmp_path):
+    site = Site(tmp_path)
+    site.write("templates/base.html", (THEME / "base.html").read_text(encoding="utf-8") + "<!-- mine -->\n")
+    site.build()
+    return site
+
+
 # Edits a patch cannot be sure of: (how to make the site, the edit).
 USUAL = {
-    "a new first paragraph, the description": (Site, lambda s: s.write(
-        rel_of(4), text_of(4, "A new opening paragraph, long enough to be a description.\n\nClosing 4.\n"))),
+    "a new description, with a base.html of the site's own": (_own_base, lambda s: s.write(
+        rel_of(4), text_of(4, NEW_OPENING))),
+    "a new description that is also the title": (_title_as_opening, lambda s: s.write(
+        rel_of(4), text_of(4, NEW_OPENING, title=OPENING_4))),
     "a picture": (Site, lambda s: s.write(rel_of(4), text_of(4, body_of(4, "![a picture](pic.png)")))),
     "a relative link": (Site, lambda s: s.write(rel_of(4), text_of(4, body_of(4, "[notes](notes.txt)")))),
     "the title too": (Site, lambda s: s.write(rel_of(4), text_of(4, body_of(4, "Closing, edited."), title="New"))),
@@ -199,8 +232,22 @@ def test_the_default_templates_trusted_with_bodies_are_these():
     """The default theme's templates that show a body are trusted to insert it as it is, by their hash: an edit to
     one fails this until it is read again and its new hash put in body_patch.SHOWING_BODIES. The others are
     checked as a site's own are: they may not touch a body."""
-    showing = {template_digest(p): p.name for p in sorted(THEME.iterdir()) if not _leaves_bodies_alone(p)}
+    showing = {template_digest(p): p.name for p in sorted(THEME.iterdir()) if not _leaves_alone(p, _BODY_NAMES)}
     assert showing == SHOWING_BODIES
+
+
+def test_the_default_base_html_prints_a_description_only_as_meta_tags():
+    """The description's places a patch swaps are the default base.html's meta tags, by its hash: an edit to it
+    fails this until it is read again and its hash and count put in body_patch.DESCRIBING."""
+    base = (THEME / "base.html").read_text(encoding="utf-8")
+    describing = {template_digest(p) for p in THEME.iterdir()
+                  if _leaves_alone(p, _BODY_NAMES) and not _leaves_alone(p, _DESCRIPTION_NAMES)}
+    printed = base.count('content="{{ page_description }}"')
+    assert describing == set(DESCRIBING) and DESCRIBING == {template_digest(THEME / "base.html"): printed}
+    # Set once from what the page is given, then printed whole, only as a meta tag's content.
+    uses = re.findall(r"\{[{%][^}]*description[^}]*[}%]\}", base)
+    assert uses == ["{% set page_description = description|default(site.tagline or site.title) %}"] + \
+        ["{{ page_description }}"] * printed
 
 
 def test_a_build_that_shows_nothing_new_keeps_the_patch_ready(site):

@@ -40,9 +40,11 @@ NOWS = ["2014-02-25 00:00", "2014-06-01 00:00", "2016-01-01 00:00"]
 BODIES = ["Body one.\n", "Body two.\n", "Body six.\n", "# Heading\n\nSome *text* and `code`.\n\n- a\n- b\n", "",
           # Pictures beside the post and in its own folder (SLUG is the post's file name), a file, a missing one.
           "![pic](pic.png)\n", "![own](SLUG/own.png) then ![pic](pic.png)\n\n[notes](notes.txt) [gone](gone.png)\n",
-          # Two of one opening paragraph: an edit between them is patched into the files (body_patch.py).
+          # Plain bodies: an edit between them is patched into the files (body_patch.py), with the description
+          # (the first paragraph) when it changes.
           "The opening paragraph, as it was.\n\nA closing line.\n",
-          "The opening paragraph, as it was.\n\nA closing line, & <em>longer</em> now.\n"]
+          "The opening paragraph, as it was.\n\nA closing line, & <em>longer</em> now.\n",
+          "Another opening paragraph, \"quoted\" & new.\n\nA closing line.\n"]
 # A picture beside a post: its size and colour (one size in two colours: new bytes, same page HTML), or none.
 PICTURES = [(40, 30, "red"), (40, 30, "blue"), (80, 60, "red"), (900, 450, "red"), None]
 SUMMARIES = ["", "A short summary.", "Another summary"]
