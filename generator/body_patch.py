@@ -17,8 +17,10 @@ It is taken only when it is sure; anything else goes the usual way, which is alw
   trust its stat;
 - only files' stats changed (none added or removed), each a shown post's, a few, read now: front matter the
   same, bodies plain (no picture, no relative link: those are resolved and sized per page) and long enough;
-- every file to patch holds the old body exactly once, in its form, and the last build's files are as it left
-  them (writer.damaged).
+- every template is one of the default theme's that show bodies, known by its hash, or touches no body (`_theme`);
+- every file to patch holds the old body exactly once, in its form (and a post's page a changed description
+  exactly as many times as the default base.html prints it), and the last build's files are as it left them
+  (writer.damaged).
 The posts patched are marked (changes.PATCHED_BLOB) before any file is replaced: the next full build keys their
 pages again, whatever their files hold by then.
 """
