@@ -79,7 +79,7 @@ def store_base(cache, listing: Listing, posts: list[Post], now, future: bool, dr
     vouched for (vouch_base) only once output/ has the build's files and its record is saved."""
     if listing.racy:
         return
-    shown = "".join([_line(p) for p in posts if p.front_hash and is_published(p, now, future, drafts)])
+    shown = "".join([_line(p) for p in posts if is_published(p, now, future, drafts)])
     with cache.transaction():
         cache.put_blob(BASE_KEY_BLOB, None)
         cache.put_blob(BASE_BLOB, (VERSION, inputs_key, *_columns(listing), shown + "\n"))

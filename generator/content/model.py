@@ -34,9 +34,7 @@ class Post:
     extra: tuple[tuple[str, Any], ...]   # other front matter fields (isbn, ...), in file order
     source_hash: str           # hash of the file's bytes: everything the post shows derives from them
     body_hash: str             # hash of the body and its format: the key of its rendered HTML
-    # Hash of the front matter: all the post shows but its body (its title, where other posts show it). '' in
-    # records cached before it was kept: their files are unchanged since, and a changed file is read again.
-    front_hash: str = ""
+    front_hash: str            # hash of the front matter: all it shows but its body (its title, on other posts' pages)
 
     @cached_property
     def url(self) -> str:

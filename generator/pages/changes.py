@@ -296,7 +296,7 @@ def post_facts(ctx) -> dict[str, bytes]:
                             "\x1e".join(related.get(post.id, ())), comments_key(post) if post.id in comments else "",
                             forms.key(post) if forms else ""))
         facts[post.id] = blake2b(text.encode(), digest_size=FACT).digest() + \
-            bytes.fromhex((post.front_hash or post.source_hash)[:2 * FRONT])
+            bytes.fromhex(post.front_hash[:2 * FRONT])
     return facts
 
 

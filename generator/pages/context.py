@@ -199,7 +199,7 @@ class RenderContext:
         key = self._listing_keys.get(post.id)
         if key is None:
             key = self._listing_keys[post.id] = (
-                f"{post.id}\x1d{post.front_hash or post.source_hash}\x1d{len(self.site.comments_of(post))}")
+                f"{post.id}\x1d{post.front_hash}\x1d{len(self.site.comments_of(post))}")
         return key
 
     def comments_key(self, post: Post) -> str:
