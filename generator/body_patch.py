@@ -33,13 +33,14 @@ import os
 from array import array
 from itertools import chain
 from pathlib import Path, PurePosixPath
+from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import escape
 
 from .content import inputs as inputs_of
-from .content.loader import Listing
+from .content.loader import FileStat, Listing
 from .content.model import Post, is_published
-from .content.reader import COMMENTS_SUFFIX, POST_SUFFIXES, read_post
+from .content.reader import read_post
 from .errors import BlogError
 from .pages import Page, changes, page_path
 from .pages.metadata import post_metadata
@@ -53,7 +54,7 @@ THEME_BLOB = "body-patch-theme"
 VERSION = 3   # 2: the base without ids, front matter hashes cut; 3: the names as a digest
 MOST_POSTS = 20          # more edited posts than this at once: the usual way
 SHORTEST_BODY = 24       # characters of HTML: a shorter body could be found by chance elsewhere in a page
-_STATS = 5               # numbers per file in the base: FileStat's
+_STATS = len(FileStat._fields)   # numbers per file in the base
 FRONT = 16               # hex digits of a front matter's hash the base keeps
 CONTENT = "content/"
 # The default theme's templates that show bodies, by their bytes' hash (template_digest): each inserts every body
@@ -196,10 +197,8 @@ def _edited(now: array, then: array) -> list[int]:
 
 
 def _read(site_dir: Path, config, rel: str, shown: str):
-    """(the post now, its old body hash, its body) when `rel` is a shown post whose front matter is unchanged."""
-    folder, _, name = rel.rpartition("/")
-    if COMMENTS_SUFFIX in folder or os.path.splitext(name)[1] not in POST_SUFFIXES:
-        return None
+    """(the post now, its old body hash, its body) when `rel` is a shown post (the base lists only those) whose
+    front matter is unchanged."""
     start = shown.find(f"\n{rel}\x1f")
     if start < 0:
         return None
@@ -296,7 +295,7 @@ def _as_shown(path: str, html: str) -> str | None:
     if path.endswith((".html", ".rss")):
         return html   # templates insert it as it is; feedgen puts it in CDATA
     if path.endswith(".atom"):
-        return html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+        return xml_escape(html, {"\r": "&#13;"})   # as lxml escapes text (feedgen)
     if path.endswith(".json"):
         return json.dumps(html, ensure_ascii=False)[1:-1]
     return None
