@@ -171,9 +171,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 bodies = PostBodies(site, body_html, load_refs(cache, site, body_html, MARKDOWN_FINGERPRINT))
                 for line in bodies.missing_files({s.prefix + rel for s in statics for rel, _, _ in s.files}):
                     warn(line)
-            site.related, timer.times["related"] = finish_related()
-            collector.release()   # the model is built
             with timer.stage("render"):
+                # Made while related posts may still be computed in the background (their wait comes after).
                 env = make_environment(dirs, config, cache_folder(site_dir / CACHE_DIR / "templates", warn), nav)
                 # Pages made from templates are keyed by the templates they use (render/theme.py), not all.
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
@@ -182,6 +181,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 # Only the groups of pages that show what changed since the last build (pages/changes.py).
                 record = changes.Record.load(cache)
                 frame = changes.frame_key(ctx)
+            site.related, timer.times["related"] = finish_related()
+            collector.release()   # the model is built
+            with timer.stage("render"):
                 ctx.structure = structure.key
                 facts = changes.post_facts(ctx)
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts, cache)

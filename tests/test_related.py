@@ -274,6 +274,48 @@ def test_related_posts_computed_beside_markdown_equal_those_computed_in_line(tmp
     assert b"Related posts: <a href=" in outputs["2"][some_post]
 
 
+def test_related_posts_updated_beside_markdown_equal_a_full_build(tmp_path):
+    # After edits to a blog of 1,000 posts or more, the answers an edit can change are asked again in a process
+    # of its own, and only those that differ come back, merged into the last build's: a new post sharing tags
+    # with many, a post retagged and a post deleted must give the pages of a full build in one process.
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from bench.synth import make_blog
+    from sitefactory import REPO
+
+    blog = tmp_path / "blog"
+    make_blog(blog, 1100, seed=4)
+
+    def run(workers: str, out: Path) -> dict[str, bytes]:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "BLOG_WORKERS": workers}
+        subprocess.run([sys.executable, "-m", "generator", "build", "--quiet", "--site", str(blog),
+                        "--output", str(out)], env=env, check=True)
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    run("2", tmp_path / "out")
+    found = [(p, re.search(r"^tags: (.*)$", p.read_text(encoding="utf-8"), re.M))
+             for p in sorted((blog / "content").rglob("*.md"))]
+    posts, tags = [p for p, m in found if m], [m.group(1) for _, m in found if m]
+    popular = max(set(tags), key=tags.count)   # the new post shares its tags with as many posts as any
+    (blog / "content/diary/newest-of-all.md").write_text(
+        f"---\ntitle: Newest of all\ndate: 2026-01-01 09:00\ntags: {popular}\n---\nA new post.\n",
+        encoding="utf-8")
+    retagged = posts[10].read_text(encoding="utf-8")
+    posts[10].write_text(re.sub(r"^tags: .*$", f"tags: {tags[20]}", retagged, count=1, flags=re.M),
+                         encoding="utf-8")
+    posts[30].unlink()
+    updated = run("2", tmp_path / "out")
+    subprocess.run(["rm", "-rf", str(blog / ".blog-cache")], check=True)
+    full = run("1", tmp_path / "full")
+    assert updated.keys() == full.keys()
+    assert [p for p in full if updated[p] != full[p]] == []
+    page = full["diary/newest-of-all.html"]
+    assert b"Related posts: <a href=" in page
+
+
 def test_a_build_stopped_while_storing_related_posts_leaves_the_last_ones_whole(tmp_path, monkeypatch):
     # Their key, the answers and what they were computed from are stored in one transaction. A build stopped
     # between the key and the answers would leave the new key believed with the old answers.

@@ -117,15 +117,22 @@ class RelatedIndex:
     def update(self, previous: dict[str, tuple[str, ...]], changed: dict[str, tuple[str, ...]],
                count: int) -> dict[str, tuple[str, ...]]:
         """What all() answers, from `previous`: the answers of an index that differed from this one only in the
-        items `changed` ({id: its keywords there, () if it was not there}; added, removed or edited). Only an
-        item sharing a keyword, old or new, with a changed item can rank differently; the rest keep theirs."""
+        items `changed` ({id: its keywords there, () if it was not there}; added, removed or edited)."""
+        requeried = self.requery(previous, changed, count)
+        return {item_id: requeried[item_id] if item_id in requeried else previous[item_id]
+                for item_id in self.keywords}
+
+    def requery(self, previous: dict[str, tuple[str, ...]], changed: dict[str, tuple[str, ...]],
+                count: int) -> dict[str, tuple[str, ...]]:
+        """The answers update() asks again: only an item sharing a keyword, old or new, with a changed item can
+        rank differently, and an item `previous` lacks has no answer yet; the rest keep theirs."""
         touched = {i for i in changed if i in self.keywords}
         for item_id, old_keywords in changed.items():
             for k in set(old_keywords).union(self.keywords.get(item_id, ())):
                 if k not in self.ignore:
                     touched.update(self.postings.get(k, ()))
-        return {item_id: previous[item_id] if item_id not in touched and item_id in previous
-                else self.query(item_id, count) for item_id in self.keywords}
+        touched.update(item_id for item_id in self.keywords if item_id not in previous)
+        return {item_id: self.query(item_id, count) for item_id in touched}
 
 
 _NONZERO_TO_ONE = bytes([0] + [1] * 255)
