@@ -182,6 +182,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 record = changes.Record.load(cache)
                 frame = changes.frame_key(ctx)
             site.related, timer.times["related"] = finish_related()
+            del finish_related   # what the answers were computed from: 100,000 items, the last answers and more
             collector.release()   # the model is built
             with timer.stage("render"):
                 ctx.structure = structure.key
