@@ -21,6 +21,8 @@ THRESHOLD = 64
 # (items may hold closures, which do not pickle) and only results come back.
 _job: Callable | None = None
 _items: Sequence = ()
+# Whether a held_collector has frozen the model (fork_map then leaves it frozen).
+_held_frozen = False
 
 
 def _run(bounds: tuple[int, int]) -> list:
@@ -74,7 +76,9 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], chunks_per_worker: int = 
     _job, _items = fn, items
     # Out of the collector's reach while workers run: a collection in a worker would otherwise write to (and so
     # copy) every page of the model it inherited, which at 100,000 posts is most of a GB per worker.
-    frozen = gc.get_freeze_count() > 0   # by the build (held_collector): not undone here
+    # Left frozen when the build froze it (held_collector): known from its flag, as gc.get_freeze_count() walks
+    # every frozen object (60 ms a call at 100,000 posts).
+    frozen = _held_frozen
     gc.freeze()
     # On a big job, a fresh pool for each quarter of it: a worker touching the objects it inherited (reference
     # counts) copies the pages they sit on, so workers that rendered 272,000 pages would each end up holding a
@@ -108,15 +112,18 @@ class held_collector:
         return self
 
     def release(self) -> None:
+        global _held_frozen
         if not self.frozen:
             gc.freeze()
-            self.frozen = True
+            self.frozen = _held_frozen = True
         if self.enabled:
             gc.enable()
 
     def __exit__(self, *exc):
+        global _held_frozen
         if self.frozen:
             gc.unfreeze()
+            _held_frozen = False
         if self.enabled:
             gc.enable()
 

@@ -362,3 +362,23 @@ def test_category_tag_and_date_pages_paginate(tmp_path):
     assert pagination(page(out, "/tags/many/page/2/")) == {"Newer posts": "/tags/many/"}
     assert pagination(page(out, "/2014/")) == {"Older posts": "/2014/page/2/"}
     assert text(page(out, "/tags/many/page/2/").select_one("h1")) == "Posts tagged “many” (page 2 of 2)"
+
+
+def test_builds_leave_the_cyclic_collector_as_they_found_it(tmp_path):
+    # A build turns the collector off while it loads, freezes the model before rendering on all cores (whose
+    # pools freeze what is new and unfreeze it again), and undoes both: `blog serve` builds again and again in
+    # one process, which must not keep every build's objects frozen for ever.
+    import gc
+
+    from bench.synth import make_blog
+
+    make_blog(tmp_path / "blog", 150, seed=5)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    out = build(tmp_path / "blog")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    first = sorted((tmp_path / "blog/content").rglob("*.md"))[0]
+    first.write_text(first.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Renamed ", 1),
+                     encoding="utf-8")
+    build(tmp_path / "blog")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert len(list(out.rglob("*.html"))) > 64   # enough pages for the build to render them on all cores
