@@ -70,10 +70,13 @@ class RelatedIndex:
         size = tier.bit_count()
         subsets = comb(len(keywords), shared)
         if size <= 2 * shared * subsets:
+            # Each keyword's rarity beside its members, looked up once a tier, not once a member and keyword;
+            # summed in `keywords` order as before.
+            held = [(rarity[k], self._members(k)) for k in keywords]
             scored = []
             for position in _positions(tier):
                 item_id = order[position]
-                weight = sum(rarity[k] for k in keywords if item_id in self._members(k))
+                weight = sum([weight for weight, members in held if item_id in members])
                 scored.append((-round(weight, 9), position))
             return [order[position] for _, position in sorted(scored)[:needed]]
         # A big tier (popular keywords): its members sharing the same `shared` keywords have the same weight.
