@@ -178,13 +178,14 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
                                     template_key=template_fingerprints(env, dirs),
                                     shared_key=make_key(data_key, repr(nav)))
-                # Only the groups of pages that show what changed since the last build (pages/changes.py).
-                record = changes.Record.load(cache)
-                frame = changes.frame_key(ctx)
             site.related, timer.times["related"] = finish_related()
             del finish_related   # what the answers were computed from: 100,000 items, the last answers and more
             collector.release()   # the model is built
             with timer.stage("render"):
+                # Only the groups of pages that show what changed since the last build (pages/changes.py). Read
+                # once the related posts are in: read beside their processes, it was 100 MB more at 100,000 posts.
+                record = changes.Record.load(cache)
+                frame = changes.frame_key(ctx)
                 ctx.structure = structure.key
                 facts = changes.post_facts(ctx)
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts, cache)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 from multiprocessing import get_context
 from typing import Callable, Sequence, TypeVar
 
@@ -159,6 +160,41 @@ def in_background(fn: Callable[[], R]) -> Callable[[], R]:
         return value
 
     return result
+
+
+def both_halves(fn: Callable[[int], R]) -> tuple[R, R]:
+    """(fn(0), fn(1)), fn(1) in a process forked now, which shares what this one has made so far (an index built
+    once for both) until it writes to it. For a process in_background() started: multiprocessing lets such a
+    process start none of its own. fn(1) runs here when that process cannot be started or fails."""
+    if workers() == 1 or not hasattr(os, "fork"):
+        return fn(0), fn(1)
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return fn(0), fn(1)
+    if pid == 0:   # the other half; its result goes through the pipe, read once this half is done
+        code = 1
+        try:
+            os.close(read)
+            die_with_parent()
+            data = pickle.dumps(fn(1), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    source = os.fdopen(read, "rb")
+    try:
+        mine = fn(0)
+        data = source.read()
+    finally:
+        source.close()   # when this half failed, the other, still writing, meets a closed pipe and ends
+        _, status = os.waitpid(pid, 0)
+    return mine, pickle.loads(data) if status == 0 and data else fn(1)
 
 
 def _methods() -> list[str]:

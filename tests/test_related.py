@@ -274,28 +274,25 @@ def test_related_posts_computed_beside_markdown_equal_those_computed_in_line(tmp
     assert b"Related posts: <a href=" in outputs["2"][some_post]
 
 
-def test_related_posts_updated_beside_markdown_equal_a_full_build(tmp_path):
+@pytest.mark.parametrize("shared", [False, True], ids=["one process", "two processes"])
+def test_related_posts_updated_beside_markdown_equal_a_full_build(tmp_path, monkeypatch, shared):
     # After edits to a blog of 1,000 posts or more, the answers an edit can change are asked again in a process
-    # of its own, and only those that differ come back, merged into the last build's: a new post sharing tags
-    # with many, a post retagged and a post deleted must give the pages of a full build in one process.
+    # of its own (which shares them with one it forks, when there are many), and only those that differ come
+    # back, merged into the last build's: a new post sharing tags with many, a post retagged and a post deleted must give the
+    # pages of a full build in one process.
     import os
     import re
     import subprocess
     import sys
 
     from bench.synth import make_blog
+    from generator.content import related_answers
     from sitefactory import REPO
 
     blog = tmp_path / "blog"
     make_blog(blog, 1100, seed=4)
-
-    def run(workers: str, out: Path) -> dict[str, bytes]:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "BLOG_WORKERS": workers}
-        subprocess.run([sys.executable, "-m", "generator", "build", "--quiet", "--site", str(blog),
-                        "--output", str(out)], env=env, check=True)
-        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-    run("2", tmp_path / "out")
+    monkeypatch.setenv("BLOG_WORKERS", "2")
+    build(blog, output=tmp_path / "out")
     found = [(p, re.search(r"^tags: (.*)$", p.read_text(encoding="utf-8"), re.M))
              for p in sorted((blog / "content").rglob("*.md"))]
     posts, tags = [p for p, m in found if m], [m.group(1) for _, m in found if m]
@@ -307,13 +304,42 @@ def test_related_posts_updated_beside_markdown_equal_a_full_build(tmp_path):
     posts[10].write_text(re.sub(r"^tags: .*$", f"tags: {tags[20]}", retagged, count=1, flags=re.M),
                          encoding="utf-8")
     posts[30].unlink()
-    updated = run("2", tmp_path / "out")
+    if shared:
+        monkeypatch.setattr(related_answers, "SHARED_REQUERY", 1)
+    marker = tmp_path / "shared"   # written by the process asking again, which the build forks
+    real = related_answers.both_halves
+    monkeypatch.setattr(related_answers, "both_halves", lambda fn: marker.write_text("yes") and real(fn))
+    build(blog, output=tmp_path / "out")
+    assert marker.exists() == shared
     subprocess.run(["rm", "-rf", str(blog / ".blog-cache")], check=True)
-    full = run("1", tmp_path / "full")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BLOG_WORKERS": "1"}
+    subprocess.run([sys.executable, "-m", "generator", "build", "--quiet", "--site", str(blog),
+                    "--output", str(tmp_path / "full")], env=env, check=True)
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    updated, full = files(tmp_path / "out"), files(tmp_path / "full")
     assert updated.keys() == full.keys()
     assert [p for p in full if updated[p] != full[p]] == []
-    page = full["diary/newest-of-all.html"]
-    assert b"Related posts: <a href=" in page
+    assert b"Related posts: <a href=" in full["diary/newest-of-all.html"]
+
+
+def test_shares_of_the_posts_asked_again_together_are_all_of_them():
+    # Two processes split the posts an edit makes ask again (requery's share): together they answer what one
+    # would, each post once.
+    rng = random.Random(11)
+    before = items(*[(f"p{i}", " ".join(rng.sample("abcdefgh", rng.randint(1, 4))), i) for i in range(300)])
+    after = before[:250] + items(("new", "a b c", 400))
+    index = RelatedIndex(after)
+    previous = RelatedIndex(before).all(5)
+    changed = {"new": (), **{it.id: it.keywords for it in before[250:]}}
+    whole = index.requery(previous, changed, 5)
+    halves = [index.requery(previous, changed, 5, (n, 2)) for n in range(2)]
+    assert not halves[0].keys() & halves[1].keys()
+    assert {**halves[0], **halves[1]} == whole
+    assert {**previous, **whole}.keys() >= {it.id for it in after}
+    assert index.update(previous, changed, 5) == index.all(5)
 
 
 def test_a_build_stopped_while_storing_related_posts_leaves_the_last_ones_whole(tmp_path, monkeypatch):

@@ -126,16 +126,18 @@ class RelatedIndex:
                 for item_id in self.keywords}
 
     def requery(self, previous: dict[str, tuple[str, ...]], changed: dict[str, tuple[str, ...]],
-                count: int) -> dict[str, tuple[str, ...]]:
+                count: int, share: tuple[int, int] = (0, 1)) -> dict[str, tuple[str, ...]]:
         """The answers update() asks again: only an item sharing a keyword, old or new, with a changed item can
-        rank differently, and an item `previous` lacks has no answer yet; the rest keep theirs."""
+        rank differently, and an item `previous` lacks has no answer yet; the rest keep theirs. `share`: (n, of
+        how many): the nth of that many equal shares of them, for processes that split the work."""
         touched = {i for i in changed if i in self.keywords}
         for item_id, old_keywords in changed.items():
             for k in set(old_keywords).union(self.keywords.get(item_id, ())):
                 if k not in self.ignore:
                     touched.update(self.postings.get(k, ()))
         touched.update(item_id for item_id in self.keywords if item_id not in previous)
-        return {item_id: self.query(item_id, count) for item_id in touched}
+        part, parts = share
+        return {item_id: self.query(item_id, count) for item_id in sorted(touched)[part::parts]}
 
 
 _NONZERO_TO_ONE = bytes([0] + [1] * 255)
