@@ -152,9 +152,13 @@ def in_background(fn: Callable[[], R]) -> Callable[[], R]:
     def result() -> R:
         try:
             ok, value = receive.recv()
+        except EOFError:   # it died without a word (killed: by the kernel short of memory, say)
+            ok, value = None, None
         finally:
             receive.close()
             process.join()
+        if ok is None:
+            return fn()   # done here instead
         if not ok:
             raise value
         return value

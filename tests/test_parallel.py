@@ -1,12 +1,13 @@
-"""generator/parallel.py's both_halves: the other half in a forked process, and here when that one fails."""
+"""generator/parallel.py's in_background and both_halves: work in forked processes, and done here when one fails."""
 
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 
-from generator.parallel import both_halves, workers
+from generator.parallel import both_halves, in_background, workers
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or workers() == 1, reason="needs fork and two cores")
 
@@ -42,3 +43,23 @@ def test_an_error_here_is_raised_and_the_forked_process_is_reaped(tmp_path):
     forked = int((tmp_path / "pid").read_text())
     with pytest.raises(ChildProcessError):
         os.waitpid(forked, os.WNOHANG)   # waited for: no zombie left behind
+
+
+def test_a_background_job_whose_process_is_killed_is_done_here():
+    # The kernel, short of memory, kills the biggest process it can: the build must not fail with a traceback.
+    here = os.getpid()
+
+    def job() -> int:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return os.getpid()
+
+    assert in_background(job)() == here
+
+
+def test_a_background_job_s_error_is_raised_here():
+    def job() -> int:
+        raise ValueError("in the background")
+
+    with pytest.raises(ValueError, match="in the background"):
+        in_background(job)()
