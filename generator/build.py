@@ -183,7 +183,7 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
             collector.release()   # the model is built
             with timer.stage("render"):
                 # Only the groups of pages that show what changed since the last build (pages/changes.py). Read
-                # once the related posts are in: read beside their processes, it was 100 MB more at 100,000 posts.
+                # once the related posts are in: read beside their processes, it was 130 MB more at 100,000 posts.
                 record = changes.Record.load(cache)
                 frame = changes.frame_key(ctx)
                 ctx.structure = structure.key
