@@ -326,16 +326,17 @@ def test_related_posts_updated_beside_markdown_equal_a_full_build(tmp_path, monk
 
 
 def test_shares_of_the_posts_asked_again_together_are_all_of_them():
-    # Two processes split the posts an edit makes ask again (requery's share): together they answer what one
-    # would, each post once.
+    # Two processes split the posts an edit makes ask again (asked_again, halved as related_answers does):
+    # together they answer what one would, each post once.
     rng = random.Random(11)
     before = items(*[(f"p{i}", " ".join(rng.sample("abcdefgh", rng.randint(1, 4))), i) for i in range(300)])
     after = before[:250] + items(("new", "a b c", 400))
     index = RelatedIndex(after)
     previous = RelatedIndex(before).all(5)
     changed = {"new": (), **{it.id: it.keywords for it in before[250:]}}
-    whole = index.requery(previous, changed, 5)
-    halves = [index.requery(previous, changed, 5, (n, 2)) for n in range(2)]
+    asked = index.asked_again(previous, changed)
+    whole = index.answers(asked, 5)
+    halves = [index.answers(asked[n::2], 5) for n in range(2)]
     assert not halves[0].keys() & halves[1].keys()
     assert {**halves[0], **halves[1]} == whole
     assert {**previous, **whole}.keys() >= {it.id for it in after}

@@ -121,23 +121,22 @@ class RelatedIndex:
                count: int) -> dict[str, tuple[str, ...]]:
         """What all() answers, from `previous`: the answers of an index that differed from this one only in the
         items `changed` ({id: its keywords there, () if it was not there}; added, removed or edited)."""
-        requeried = self.requery(previous, changed, count)
-        return {item_id: requeried[item_id] if item_id in requeried else previous[item_id]
-                for item_id in self.keywords}
+        asked = self.answers(self.asked_again(previous, changed), count)
+        return {item_id: asked[item_id] if item_id in asked else previous[item_id] for item_id in self.keywords}
 
-    def requery(self, previous: dict[str, tuple[str, ...]], changed: dict[str, tuple[str, ...]],
-                count: int, share: tuple[int, int] = (0, 1)) -> dict[str, tuple[str, ...]]:
-        """The answers update() asks again: only an item sharing a keyword, old or new, with a changed item can
-        rank differently, and an item `previous` lacks has no answer yet; the rest keep theirs. `share`: (n, of
-        how many): the nth of that many equal shares of them, for processes that split the work."""
+    def asked_again(self, previous: dict[str, tuple[str, ...]], changed: dict[str, tuple[str, ...]]) -> list[str]:
+        """The items whose answers update() asks again, sorted: only an item sharing a keyword, old or new, with a
+        changed item can rank differently, and an item `previous` lacks has no answer yet; the rest keep theirs."""
         touched = {i for i in changed if i in self.keywords}
         for item_id, old_keywords in changed.items():
             for k in set(old_keywords).union(self.keywords.get(item_id, ())):
                 if k not in self.ignore:
                     touched.update(self.postings.get(k, ()))
         touched.update(item_id for item_id in self.keywords if item_id not in previous)
-        part, parts = share
-        return {item_id: self.query(item_id, count) for item_id in sorted(touched)[part::parts]}
+        return sorted(touched)
+
+    def answers(self, item_ids: list[str], count: int) -> dict[str, tuple[str, ...]]:
+        return {item_id: self.query(item_id, count) for item_id in item_ids}
 
 
 _NONZERO_TO_ONE = bytes([0] + [1] * 255)

@@ -16,9 +16,8 @@ from .slugs import tag_slug
 
 # From this many posts, computing every post's related posts goes to a process of its own.
 BACKGROUND_RELATED = 1000
-# From this many posts to ask again (counted with repeats: the posts of each tag of the posts changed), two
-# processes share them (both_halves).
-SHARED_REQUERY = 8000
+# From this many posts to ask again (about 0.4 s of asking), two processes share them (both_halves).
+SHARED_REQUERY = 4000
 # In the build cache: the key the answers go with; the answers, {id: related ids}; what each post showed the
 # index then, {id: (tag slugs, timestamp, title)}. (The last two names held tuples before: read as none.)
 HEAD, ANSWERS, SHOWN = "related-key", "related", "related-items"
@@ -61,27 +60,23 @@ def start_related(site: Site, cache: BuildCache,
         # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
         # Beside Markdown too when the blog is big: the index alone is half a second at 100,000 posts. Only the
         # answers that differ come back from that process: all 100,000 were 12 MB to pickle and unpickle.
-        changed = {i: old_shown[i][0] if i in old_shown else ()
-                   for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
-        # A post sharing popular tags has tens of thousands of posts asked again (3 s at 100,000 posts): then
-        # the process doing it shares them with one it forks once the index is built, while Markdown needs few.
-        tags = site.tags
-        asked = sum(len(tags[k].posts) for i, before in changed.items()
-                    for k in set(before).union(shown[i][0] if i in shown else ()) if k in tags and k not in ignore)
-        shared = asked >= SHARED_REQUERY and len(items) >= BACKGROUND_RELATED
-
         def compute():
             begun = time.perf_counter()
+            changed = {i: old_shown[i][0] if i in old_shown else ()
+                       for i in shown.keys() | old_shown.keys() if shown.get(i) != old_shown.get(i)}
             index = RelatedIndex(items, ignore)
+            asked = index.asked_again(old_answers, changed)
 
-            def differing(share: tuple[int, int]) -> dict:
-                requeried = index.requery(old_answers, changed, settings.count, share)
-                return {i: a for i, a in requeried.items() if old_answers.get(i) != a}
+            def differing(item_ids: list[str]) -> dict:
+                answers = index.answers(item_ids, settings.count)
+                return {i: a for i, a in answers.items() if old_answers.get(i) != a}
 
-            if shared:
-                halves = both_halves(lambda half: differing((half, 2)))
-                return {**halves[0], **halves[1]}, time.perf_counter() - begun
-            return differing((0, 1)), time.perf_counter() - begun
+            if len(asked) < SHARED_REQUERY:
+                return differing(asked), time.perf_counter() - begun
+            # A post sharing popular tags has tens of thousands of posts asked again (3 s at 100,000 posts): they
+            # are shared with a process forked now, once the index is built, while Markdown needs few.
+            halves = both_halves(lambda half: differing(asked[half::2]))
+            return {**halves[0], **halves[1]}, time.perf_counter() - begun
 
         def merged(changes: dict, seconds: float):
             return {i: changes[i] if i in changes else old_answers[i] for i in shown}, seconds
