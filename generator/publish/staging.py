@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import BlogError
 from ..pages import Page
 from .plan import TEMP_PREFIX
+from .spares import swap_in
 
 _RECORD = "staging-in-output"
 _NAME = re.compile(r"\.blog-tmp-[0-9a-f]{16}\Z")
@@ -93,9 +94,12 @@ def is_real_folder(path: str) -> bool:
         return False
 
 
-def move_staged_file(staging: str, output: str, path: str, flat: str | None) -> None:
-    """Move one staged file into place: from `flat` (its flat_path) or from its path in the staging folder."""
+def move_staged_file(staging: str, output: str, path: str, flat: str | None, spare: bool = False) -> None:
+    """Move one staged file into place: from `flat` (its flat_path, or a spare) or from its path in the staging
+    folder. A spare is swapped with the file it replaces, which becomes the spare (publish/spares.py)."""
     target = os.path.join(output, path)
+    if spare and swap_in(flat, target):
+        return
     try:
         move_into_place(flat or os.path.join(staging, path), target)
     except FileNotFoundError:

@@ -5,7 +5,8 @@ folder on output/'s file system; `publish()` first plans every move (a file wher
 where a file must go, a file blog did not write, a folder it may not write) and stages the manifest and the
 list of files it replaces, so that a full disk, a permission or a clash fails while output/ is untouched; only
 then does it rename: the list first (publish/manifest.py), each changed file into place, files of pages that no
-longer exist removed, the manifest last, and the list is removed.
+longer exist removed, the manifest last, and the list is removed. A page whose file exists is staged in a spare
+file instead and swapped with it (publish/spares.py): as atomic as a rename, and no file made or freed.
 Only files whose bytes change are replaced, so unchanged files keep their modification time and rsync moves
 only what changed. The manifest (output/.blog-manifest.json) records every file the generator wrote and the key
 it was made from; a file it did not write is never replaced or removed (unless the build is told to adopt it).
@@ -26,6 +27,7 @@ from .manifest import (damaged_files, file_size, manifest_bytes, manifest_digest
                        read_manifest)
 from .plan import (MANIFEST, PENDING, TEMP_PREFIX, check_files_and_folders, every_folder, plan_moves,
                    unknown_files)
+from .spares import spare_folder, new_file_mode, write_spare
 from .staging import (cannot_stage, flat_path, is_real_folder, move_folder, move_staged_file,
                       open_staging, remove_empty_parents, remove_recorded)
 
@@ -61,7 +63,10 @@ class OutputWriter:
         self.present: set[str] = set()   # staged or kept paths whose file already exists in output/
         self._made: set[str] = set()
         self._folder_in_output: dict[str, bool] = {}
-        self._flat: dict[str, str] = {}   # path -> where it is staged, when by flat_path
+        self._flat: dict[str, str] = {}   # path -> where it is staged, when by flat_path or in a spare
+        self._spared: set[str] = set()    # the paths staged in spares (publish/spares.py)
+        self._spares: tuple[str, int] | None = None   # the spares' folder and how many a build may use
+        self._slots = 0                   # the spares given out so far: each page staged gets the next
         self._order: list[str] = []
         self._created_output = False
         self.published_first: set[str] = set()   # the pages publish_first() rendered: done for this build
@@ -139,10 +144,12 @@ class OutputWriter:
     def stage(self, todo: list[Page], render_many=None) -> None:
         """Render `todo` into the staging folder; `render_many(fn, pages)` may spread the work over processes."""
         self._open_staging()
-        results = (render_many or _serial)(self._stage_one, todo)
+        start, self._slots = self._slots, self._slots + len(todo)   # no spare is given twice in a build
+        results = (render_many or _serial)(self._stage_one, list(enumerate(todo, start)))
         self.stats.rendered.extend(page.path for page in todo)
         self._flat.update((page.path, result[3]) for page, result in zip(todo, results) if result[3])
-        for page, (size, staged, exists, _) in zip(todo, results):
+        self._spared.update(page.path for page, result in zip(todo, results) if result[4])
+        for page, (size, staged, exists, _, _) in zip(todo, results):
             self.new[page.path] = [page.key, size]
             if exists:
                 self.present.add(page.path)
@@ -156,6 +163,8 @@ class OutputWriter:
         self._created_output |= created
         self._made.clear()               # a fresh staging folder: none of its folders exist yet
         self._folder_in_output.clear()   # publish_first may have added some to output/
+        self._spares = spare_folder(self.cache_dir, self.staging, len(self.old))
+        self._mode = new_file_mode()
 
     def publish_first(self, todo: list[Page]) -> list[str]:
         """`serve --watch`: stage `todo` (the pages open in the browser) and move the changed ones into place now,
@@ -173,17 +182,26 @@ class OutputWriter:
         self._move_staged(moved)
         return moved
 
-    def _stage_one(self, page: Page) -> tuple[int, bool, bool, str | None]:
+    def _stage_one(self, job: tuple[int, Page]) -> tuple[int, bool, bool, str | None, bool]:
         """Render one page; stage it unless the file in output/ already has these bytes. Runs in workers.
-        Returns (size, staged, a file or folder is already at its path, its flat_path if its folder is in output/)."""
+        `job`: the page and the spare it may use. Returns (size, staged, a file or folder is already at its path,
+        where it is staged if its folder is in output/, whether that is a spare)."""
+        slot, page = job
         try:
             data = page.render()
         except OSError as e:   # a static file that cannot be read
             raise BlogError(f"cannot read this file ({e.strerror}); fix its permissions", page.source) from None
         target = os.path.join(self.output, page.path)
-        same, exists = _compare(target, data)
+        same, exists, is_file = _compare(target, data)
         if same:
-            return len(data), False, True, None
+            return len(data), False, True, None, False
+        if is_file and self._spares and slot < self._spares[1]:
+            spare = f"{self._spares[0]}/{slot}"
+            try:
+                if write_spare(spare, data, self._mode):
+                    return len(data), True, True, spare, True
+            except OSError as e:
+                raise cannot_stage(e, page) from None
         out_folder = os.path.dirname(target)
         if out_folder not in self._folder_in_output:   # per process, like _made
             self._folder_in_output[out_folder] = is_real_folder(out_folder)
@@ -198,7 +216,7 @@ class OutputWriter:
                 f.write(data)
         except OSError as e:
             raise cannot_stage(e, page) from None
-        return len(data), True, exists, flat
+        return len(data), True, exists, flat, False
 
     def publish(self, inputs: str | None = None) -> WriteStats:
         removed = sorted(self.old.keys() - self.new.keys())
@@ -290,7 +308,7 @@ class OutputWriter:
                     exists[folder] = True   # could not be moved whole (another file system): made instead
                     os.makedirs(os.path.join(output, folder), exist_ok=True)
             else:
-                move_staged_file(staging, output, path, self._flat.get(path))
+                move_staged_file(staging, output, path, self._flat.get(path), path in self._spared)
             self.stats.written += 1
 
     def _warn_unknown_files(self, folders: list[str]) -> None:
@@ -322,19 +340,21 @@ def _serial(fn, items):
     return [fn(item) for item in items]
 
 
-def _compare(path: str, data: bytes) -> tuple[bool, bool]:
-    """(the file at `path` has exactly these bytes, something is at `path`), from one lstat."""
+def _compare(path: str, data: bytes) -> tuple[bool, bool, bool]:
+    """(the file at `path` has exactly these bytes, something is at `path`, a plain file is), from one lstat."""
     try:
         st = os.lstat(path)
     except OSError:
-        return False, False
-    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-        return False, True
+        return False, False, False
+    if not stat.S_ISREG(st.st_mode):
+        return False, True, False
+    if st.st_size != len(data):
+        return False, True, True
     try:
         with open(path, "rb") as f:
-            return f.read() == data, True
+            return f.read() == data, True, True
     except OSError:
-        return False, True
+        return False, True, True
 
 
 def _same_bytes(path, data: bytes) -> bool:
