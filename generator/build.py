@@ -31,7 +31,7 @@ from .pages.indexes import index_pages
 from .pages.json_feed import json_feed_page
 from .pages.legacy import legacy_pages
 from .pages.listings import category_pages, front_pages
-from .pages.parts import prepare_parts
+from .pages.parts import prepare_parts, unchanged_parts
 from .pages.posts import post_pages
 from .pages.standalone import standalone_pages
 from .content.pages import load_pages, nav_entries
@@ -192,7 +192,10 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 changes.store_entries(cache, record, structure)
                 structure_key = structure.key
                 del structure   # its entries: 15 MB at 100,000 posts, not held through rendering
-                ctx.carry_block_keys(changes.carried_block_keys(record, ctx.changes, facts))
+                carried = changes.carried_block_keys(record, ctx.changes, facts)
+                ctx.carry_block_keys(carried)
+                ctx.parts_in_cache = unchanged_parts(ctx, record, carried)
+                del carried
                 if record is not None:
                     record.drop_posts()
                 parts = 0
@@ -251,7 +254,7 @@ def _keep(options: BuildOptions, *objects) -> None:
 def _publish_first(ctx, writer: OutputWriter, first: list[Page], cache: BuildCache, options: BuildOptions) -> int:
     """serve --watch: the pages open in the browser (those of them whose key changed) rendered and published
     first, so the tab reloads while the rest of the site is built. Returns the parts rendered for them."""
-    parts = prepare_parts(ctx, first, cache) if first else 0
+    parts = prepare_parts(ctx, first, cache, first=True) if first else 0
     options.on_first(writer.publish_first(first) if first else [])
     return parts
 

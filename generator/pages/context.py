@@ -3,7 +3,7 @@ block rendered once and reused by every page that shows it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
@@ -78,6 +78,10 @@ class RenderContext:
         self.comment_forms = comment_forms  # pages/comment_form.CommentForms, or None: no form on post pages
         self._blocks: dict[str, Markup] = {}
         self._items: dict[str, Markup] = {}
+        # The posts whose block and entry are in the build cache under the keys they had last build (unchanged):
+        # read where a page joins them, unasked before (pages/parts.py); and the cache they are read from.
+        self.parts_in_cache: Collection[str] = ()
+        self.part_cache: Any = None
         self._block_keys: dict[str, str] = {}
         self._listing_keys: dict[str, str] = {}
         self._feed_entry_keys: dict[str, str] = {}
@@ -271,25 +275,34 @@ class RenderContext:
     def blocks(self, ids: str) -> list[Markup]:
         """The blocks (title, fields, body, tags, related, footer) of the posts `ids` (post_ids()), each rendered
         once per build; those the cache holds read in one query (pages/parts.py)."""
-        return self._parts(self._blocks, ids, self.render_block)
+        return self._parts(self._blocks, ids, self.render_block, BLOCK_TEMPLATE, "block")
 
-    def _parts(self, made: dict, ids: str, render) -> list[Markup]:
+    def _parts(self, made: dict, ids: str, render, template: str, kind: str) -> list[Markup]:
         """Each post's part from `made` (rendered this build, or a CachedPart read now, each time a page joins
-        it), else rendered now and kept for the rest of the build."""
+        it), or read now from the cache under its unchanged key (parts_in_cache), else rendered now and kept for
+        the rest of the build."""
         post_ids = _split_ids(ids)
         parts = [made.get(post_id) for post_id in post_ids]
+        posts, unchanged = self.site.posts, self.parts_in_cache
+        for i, post_id in enumerate(post_ids):
+            if parts[i] is None and post_id in unchanged:
+                # By id, as block_part_key() makes it: a worker that touched the post would copy its memory.
+                parts[i] = CachedPart(self._part_frame(template, kind) + self._block_keys[post_id],
+                                      self.part_cache)
         cached = [part for part in parts if part.__class__ is CachedPart]
         read = cached[0].cache.get_parts([part.key for part in cached]) if cached else {}
         shown = []
         for post_id, part in zip(post_ids, parts):
             if part is None:
-                part = made[post_id] = Markup(render(self.site.posts[post_id]))
+                part = made[post_id] = Markup(render(posts[post_id]))
             elif part.__class__ is CachedPart:
                 html = read.get(part.key)
                 if html is not None:
                     part = Markup(html)
-                else:   # lost or damaged since prepare_parts() found it: rendered here, once
-                    part = made[post_id] = Markup(render(self.site.posts[post_id]))
+                else:   # lost or damaged since an earlier build stored it: rendered here, once, and stored again
+                    html = render(posts[post_id])
+                    part.cache.keep_part(part.key, html)
+                    part = made[post_id] = Markup(html)
             shown.append(part)
         return shown
 
@@ -304,7 +317,7 @@ class RenderContext:
     def archive_items(self, ids: str) -> list[Markup]:
         """The entries of the posts `ids` (post_ids()) in title-and-summary archives (a tag, a year, a month, a
         day), each rendered once per build: a post is listed on four or more archive pages."""
-        return self._parts(self._items, ids, self.render_archive_item)
+        return self._parts(self._items, ids, self.render_archive_item, ENTRY_TEMPLATE, "entry")
 
     def render_archive_item(self, post: Post) -> str:
         return self.render_template(ENTRY_TEMPLATE, {"post": self.view(post, with_body=False)})

@@ -320,6 +320,16 @@ class BuildCache:
                 self.db.execute("DELETE FROM parts WHERE key = ?", (key,))
         return found
 
+    def keep_part(self, key: str, html: str) -> None:
+        """Store a part a page had to render because the cache lost it (pages/context.py), where the page is
+        rendered (a worker, on its own connection): later builds find it again. A part of a post whose key is
+        unchanged is not looked for before pages join it. Best effort: a busy or damaged cache keeps it not."""
+        data = compress_part(html)
+        try:
+            self.db.execute("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", (key, data, _checksum(data)))
+        except sqlite3.Error:
+            pass
+
     def _rows(self, keys: list[str], table: str, columns: str = "key, html, sum"):
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
