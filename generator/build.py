@@ -178,6 +178,9 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 ctx = RenderContext(site, env, global_key, body_html, dirs, data_key, bodies, comment_forms=forms,
                                     template_key=template_fingerprints(env, dirs),
                                     shared_key=make_key(data_key, repr(nav)))
+                # The facts with the last build's related posts, while this build's may still be computed.
+                previous = finish_related.previous
+                facts = changes.post_facts(ctx, previous) if previous is not None else None
             site.related, timer.times["related"] = finish_related()
             del finish_related   # what the answers were computed from: 100,000 items, the last answers and more
             collector.release()   # the model is built
@@ -187,7 +190,8 @@ def build(options: BuildOptions, warn=print) -> BuildResult:
                 record = changes.Record.load(cache)
                 frame = changes.frame_key(ctx)
                 ctx.structure = structure.key
-                facts = changes.post_facts(ctx)
+                facts = changes.post_facts(ctx) if facts is None else changes.facts_brought_up(ctx, facts, previous)
+                del previous
                 ctx.changes = changes.compare(record, ctx, frame, structure, facts, cache)
                 changes.store_entries(cache, record, structure)
                 structure_key = structure.key

@@ -23,12 +23,22 @@ SHARED_REQUERY = 4000
 HEAD, ANSWERS, SHOWN = "related-key", "related", "related-items"
 
 
-def start_related(site: Site, cache: BuildCache,
-                  structure: str) -> Callable[[], tuple[dict[str, tuple[str, ...]], float]]:
+class Pending:
+    """Related posts being computed: call it for (this build's answers, seconds spent computing them).
+    `previous`: the last build's answers, which most posts keep (None on a first build or with new settings):
+    what depends on them may be worked out while this build's are computed, and brought up to date after."""
+
+    def __init__(self, finish: Callable[[], tuple[dict[str, tuple[str, ...]], float]], previous: dict | None):
+        self.finish, self.previous = finish, previous
+
+    def __call__(self) -> tuple[dict[str, tuple[str, ...]], float]:
+        return self.finish()
+
+
+def start_related(site: Site, cache: BuildCache, structure: str) -> Pending:
     """Related posts: the cached answers; or, after an edit, those it can change asked again; or, on a first build
     or with new settings, all of them. On a big blog the last two run in a forked process while Markdown renders
-    (a core would idle otherwise). Returns a call that gives (answers, seconds spent computing them).
-    `structure`: the key of the site's changes.structure_of()."""
+    (a core would idle otherwise). `structure`: the key of the site's changes.structure_of()."""
     started = time.perf_counter()
     settings = site.config.related
     ignore = {tag_slug(t) for t in settings.ignore_tags}
@@ -43,7 +53,7 @@ def start_related(site: Site, cache: BuildCache,
     head = cache.get_blob(HEAD)
     if _head(head) and head[0] == key:
         answers = cache.load_layered(ANSWERS)[0]
-        return lambda: (answers, time.perf_counter() - started)
+        return Pending(lambda: (answers, time.perf_counter() - started), answers)
     items = [Item(p.id, p.tag_slugs, p.date.timestamp(), p.title) for p in site.ordered]
     shown = {it.id: (it.keywords, it.timestamp, it.title) for it in items}
     old_answers, answers_base = cache.load_layered(ANSWERS) if _head(head) else ({}, {})
@@ -89,7 +99,7 @@ def start_related(site: Site, cache: BuildCache,
             return answers, seconds
 
     job = in_background(compute) if len(items) >= BACKGROUND_RELATED else compute
-    return lambda: finish(*merged(*job()))
+    return Pending(lambda: finish(*merged(*job())), old_answers if old_shown and old_answers else None)
 
 
 def _head(head) -> bool:

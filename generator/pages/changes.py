@@ -243,6 +243,14 @@ def frame_key(ctx) -> str:
     return make_key(ctx.data_key, ctx.shared_key)
 
 
+def facts_brought_up(ctx, facts: dict[str, bytes], previous: dict) -> dict[str, bytes]:
+    """`facts`, taken with the related posts `previous` while this build's were computed, made this build's:
+    those of the posts whose related posts differ taken again (a few hundred, or thousands, of 100,000)."""
+    related = ctx.site.related
+    facts.update(post_facts(ctx, posts=[p for p in ctx.site.ordered if related.get(p.id) != previous.get(p.id)]))
+    return facts
+
+
 def structure_of(site) -> Structure:
     ordered = site.ordered
     entries = [f"{p.id}\x1d{p.date.isoformat()}\x1d{p.category}\x1d{' '.join(p.tag_slugs)}" for p in ordered]
@@ -277,20 +285,22 @@ def shifted_posts(old: list[str], new: list[str], shown: dict) -> tuple[set[str]
     return {post_id for post_id in shifted if post_id in shown}, {entry.partition("\x1d")[0] for entry in came}
 
 
-def post_facts(ctx) -> dict[str, bytes]:
+def post_facts(ctx, related: dict | None = None, posts: list | None = None) -> dict[str, bytes]:
     """Per shown post, a hash of all a grouped page shows of it: its file, its pictures' sizes, its tags'
     names, which posts are related to it, its comments and its comment form. (The related posts' titles are
     theirs: compare() follows them.) A plain string hashed once: 100,000 of these are taken per edit.
     Followed by its front matter's hash (FRONT bytes): what other posts' pages show of it (its title) changed
-    only when that did, so a body edit dirties no other post."""
+    only when that did, so a body edit dirties no other post.
+    `related`: the related posts to take (the site's when None); `posts`: the posts to take (every shown one)."""
     forms = ctx.comment_forms
     site = ctx.site
-    related, comments, refs = site.related, site.comments, ctx.bodies.refs
+    related = site.related if related is None else related
+    comments, refs = site.comments, ctx.bodies.refs
     names = {slug: tag.name for slug, tag in site.tags.items()}   # as ctx.tag_names() gives them
     bodies_key, comments_key = ctx.bodies.key, ctx.comments_key
     facts = {}
     # The calls only where there is something to key (pictures, comments): most posts have neither.
-    for post in site.ordered:
+    for post in site.ordered if posts is None else posts:
         text = "\x1d".join((post.source_hash, bodies_key(post) if refs.get(post.body_hash) else "",
                             "\x1e".join([names[slug] for slug in post.tag_slugs]),
                             "\x1e".join(related.get(post.id, ())), comments_key(post) if post.id in comments else "",
