@@ -13,6 +13,10 @@ staging and publishing 2.0 s with new files and renames, 0.3 s with spares.
 Where the system cannot swap (not Linux, a file system without it), or the cache is on another file system than
 output/, pages are staged in new files and renamed, as before. At most SHARE of the site's files are kept spare
 (a new post's worth), so the cache holds no second copy of the site after a theme edit.
+
+The trade: a reader that opened a file before a build swapped it out, and is still reading it when a later build
+writes over that spare, reads the later bytes; with a rename it kept the old ones. Builds come minutes apart from
+cron, and a web server ends a stalled send long before (nginx's send_timeout is 60 s).
 """
 
 from __future__ import annotations
