@@ -66,7 +66,8 @@ def start_related(site: Site, cache: BuildCache, structure: str) -> Pending:
             cache.save_layered(SHOWN, shown, shown_base)
         return answers, seconds
 
-    if old_shown and old_answers:
+    previous = old_answers if old_shown and old_answers else None
+    if previous is not None:
         # An edit, an added or a removed post: only posts sharing a tag with what changed are asked again.
         # Beside Markdown too when the blog is big: the index alone is half a second at 100,000 posts. Only the
         # answers that differ come back from that process: all 100,000 were 12 MB to pickle and unpickle.
@@ -99,7 +100,7 @@ def start_related(site: Site, cache: BuildCache, structure: str) -> Pending:
             return answers, seconds
 
     job = in_background(compute) if len(items) >= BACKGROUND_RELATED else compute
-    return Pending(lambda: finish(*merged(*job())), old_answers if old_shown and old_answers else None)
+    return Pending(lambda: finish(*merged(*job())), previous)
 
 
 def _head(head) -> bool:

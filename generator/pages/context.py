@@ -284,11 +284,12 @@ class RenderContext:
         post_ids = _split_ids(ids)
         parts = [made.get(post_id) for post_id in post_ids]
         posts, unchanged = self.site.posts, self.parts_in_cache
-        for i, post_id in enumerate(post_ids):
-            if parts[i] is None and post_id in unchanged:
-                # By id, as block_part_key() makes it: a worker that touched the post would copy its memory.
-                parts[i] = CachedPart(self._part_frame(template, kind) + self._block_keys[post_id],
-                                      self.part_cache)
+        if unchanged:
+            # The key by id, as block_part_key() makes it: a worker that touched the post would copy its memory.
+            frame, keys = self._part_frame(template, kind), self._block_keys
+            for i, post_id in enumerate(post_ids):
+                if parts[i] is None and post_id in unchanged:
+                    parts[i] = CachedPart(frame + keys[post_id], self.part_cache)
         cached = [part for part in parts if part.__class__ is CachedPart]
         read = cached[0].cache.get_parts([part.key for part in cached]) if cached else {}
         shown = []

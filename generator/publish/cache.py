@@ -323,7 +323,8 @@ class BuildCache:
     def keep_part(self, key: str, html: str) -> None:
         """Store a part a page had to render because the cache lost it (pages/context.py), where the page is
         rendered (a worker, on its own connection): later builds find it again. A part of a post whose key is
-        unchanged is not looked for before pages join it. Best effort: a busy or damaged cache keeps it not."""
+        unchanged is not looked for before pages join it. Best effort: a busy or damaged cache keeps it not. Not
+        put_html(): there, a database locked by the other worker would count as damaged and the cache be made new."""
         data = compress_part(html)
         try:
             self.db.execute("INSERT OR REPLACE INTO parts VALUES (?, ?, ?)", (key, data, _checksum(data)))

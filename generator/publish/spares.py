@@ -26,6 +26,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 FOLDER = "spares"
 # At most one spare for this many files of the site, and no fewer than MIN_SPARES: a new post at 100,000 posts
@@ -49,8 +50,14 @@ def _renameat2():
 _exchange = _renameat2()
 
 
-def spare_folder(cache_dir: Path, staging: Path, site_files: int) -> tuple[str, int] | None:
-    """The spares' folder and how many spares a build may use; None when pages must be staged in new files."""
+class Spares(NamedTuple):
+    folder: str   # .blog-cache/spares
+    count: int    # how many a build may use
+    mode: int     # the mode a new file gets, given to each spare written
+
+
+def spare_folder(cache_dir: Path, staging: Path, site_files: int) -> Spares | None:
+    """The spares a build may use; None when pages must be staged in new files."""
     mode = new_file_mode()
     if _exchange is None or mode is None or not staging.is_relative_to(cache_dir):
         return None   # the staging folder is in output/: the cache is on another file system
@@ -61,7 +68,7 @@ def spare_folder(cache_dir: Path, staging: Path, site_files: int) -> tuple[str, 
         return None
     if folder.is_symlink() or not folder.is_dir():
         return None
-    return str(folder), max(MIN_SPARES, site_files // SHARE)
+    return Spares(str(folder), max(MIN_SPARES, site_files // SHARE), mode)
 
 
 def new_file_mode() -> int | None:

@@ -27,7 +27,7 @@ from .manifest import (damaged_files, file_size, manifest_bytes, manifest_digest
                        read_manifest)
 from .plan import (MANIFEST, PENDING, TEMP_PREFIX, check_files_and_folders, every_folder, plan_moves,
                    unknown_files)
-from .spares import spare_folder, new_file_mode, write_spare
+from .spares import Spares, spare_folder, write_spare
 from .staging import (cannot_stage, flat_path, is_real_folder, move_folder, move_staged_file,
                       open_staging, remove_empty_parents, remove_recorded)
 
@@ -65,7 +65,7 @@ class OutputWriter:
         self._folder_in_output: dict[str, bool] = {}
         self._flat: dict[str, str] = {}   # path -> where it is staged, when by flat_path or in a spare
         self._spared: set[str] = set()    # the paths staged in spares (publish/spares.py)
-        self._spares: tuple[str, int] | None = None   # the spares' folder and how many a build may use
+        self._spares: Spares | None = None   # the spares a build may use
         self._slots = 0                   # the spares given out so far: each page staged gets the next
         self._order: list[str] = []
         self._created_output = False
@@ -164,7 +164,6 @@ class OutputWriter:
         self._made.clear()               # a fresh staging folder: none of its folders exist yet
         self._folder_in_output.clear()   # publish_first may have added some to output/
         self._spares = spare_folder(self.cache_dir, self.staging, len(self.old))
-        self._mode = new_file_mode()
 
     def publish_first(self, todo: list[Page]) -> list[str]:
         """`serve --watch`: stage `todo` (the pages open in the browser) and move the changed ones into place now,
@@ -195,10 +194,11 @@ class OutputWriter:
         same, exists, is_file = _compare(target, data)
         if same:
             return len(data), False, True, None, False
-        if is_file and self._spares and slot < self._spares[1]:
-            spare = f"{self._spares[0]}/{slot}"
+        spares = self._spares
+        if is_file and spares and slot < spares.count:
+            spare = f"{spares.folder}/{slot}"
             try:
-                if write_spare(spare, data, self._mode):
+                if write_spare(spare, data, spares.mode):
                     return len(data), True, True, spare, True
             except OSError as e:
                 raise cannot_stage(e, page) from None
